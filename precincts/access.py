@@ -1,0 +1,52 @@
+"""Who may see and do what. Every staff view and API call starts here.
+
+A precinct is the tenant boundary: staff never learn that another precinct's
+non-public records exist (404), and inside their own precinct the wrong role
+gets 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from precincts.models import Membership, Precinct
+
+
+def memberships_of(user) -> dict[int, str]:
+    """{precinct_id: role} for the user, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return {}
+    cached = getattr(user, "_precinct_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user, precinct__is_active=True).values_list("precinct_id", "role"))
+        user._precinct_roles = cached
+    return cached
+
+
+def precinct_ids_for(user, *, role: str | None = None) -> list[int]:
+    roles = memberships_of(user)
+    return [pid for pid, r in roles.items() if role is None or r == role]
+
+
+def is_member(user, precinct_id: int) -> bool:
+    return precinct_id in memberships_of(user)
+
+
+def is_supervisor(user, precinct_id: int) -> bool:
+    return memberships_of(user).get(precinct_id) == Membership.Role.SUPERVISOR
+
+
+def require_member(user, precinct_id: int) -> None:
+    """404 unless the user belongs to the precinct."""
+    if not is_member(user, precinct_id):
+        raise Http404("No such record.")
+
+
+def require_supervisor(user, precinct_id: int) -> None:
+    """404 outside the precinct, 403 for an officer inside it."""
+    require_member(user, precinct_id)
+    if not is_supervisor(user, precinct_id):
+        raise PermissionDenied("Only a supervisor of this precinct can do that.")
+
+
+def precincts_for(user):
+    return Precinct.objects.filter(pk__in=precinct_ids_for(user)).order_by("name")

@@ -1,0 +1,87 @@
+"""Standing actors of the test suite (STYLE.md): `officer` and `supervisor` of
+precinct A, `outsider` of precinct B, plus an anonymous client."""
+
+import pytest
+
+from incidents.services import incident_create
+from precincts.models import Membership
+from tests.factories import PASSWORD, CategoryFactory, MembershipFactory, PrecinctFactory, UserFactory
+
+
+@pytest.fixture
+def precinct_a(db):
+    return PrecinctFactory(name="Precinct A", slug="precinct-a", code="PA")
+
+
+@pytest.fixture
+def precinct_b(db):
+    return PrecinctFactory(name="Precinct B", slug="precinct-b", code="PB")
+
+
+@pytest.fixture
+def category(db):
+    return CategoryFactory(name="Noise", slug="noise")
+
+
+@pytest.fixture
+def officer(precinct_a):
+    return MembershipFactory(
+        user=UserFactory(username="officer"), precinct=precinct_a, role=Membership.Role.OFFICER
+    ).user
+
+
+@pytest.fixture
+def supervisor(precinct_a):
+    return MembershipFactory(
+        user=UserFactory(username="supervisor"), precinct=precinct_a, role=Membership.Role.SUPERVISOR
+    ).user
+
+
+@pytest.fixture
+def outsider(precinct_b):
+    return MembershipFactory(
+        user=UserFactory(username="outsider"), precinct=precinct_b, role=Membership.Role.SUPERVISOR
+    ).user
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    return login(client, officer)
+
+
+@pytest.fixture
+def supervisor_client(client, supervisor):
+    return login(client, supervisor)
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    return login(client, outsider)
+
+
+@pytest.fixture
+def incident(officer, precinct_a, category):
+    """A report logged through the service, as the desk does."""
+    return incident_create(
+        acting_user=officer,
+        precinct=precinct_a,
+        category=category,
+        public_summary="Loud music from a party late at night",
+        public_location="200 block of Main St",
+        reporter_name="Maria Gonzalez",
+        reporter_phone="(212) 555-0142",
+        reporter_email="maria.gonzalez@example.org",
+        exact_address="234 Main St, Apt 3",
+        internal_narrative="Caller says the party is at her neighbour's.",
+        involved_names="Dmitri Volkov",
+    )

@@ -1,0 +1,53 @@
+"""Keyset ("seek") pagination: pages stay fast however deep, with no OFFSET.
+
+A cursor encodes the sort key of the last row shown; the next page asks for
+rows strictly after it in the ordering `(-<time field>, -id)`.
+"""
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    raw = f"{moment.isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """The (time, id) a cursor stands for, or None for a missing or mangled cursor."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, pk = raw.split("|")
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            return None
+        return parsed, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def paginate(queryset: QuerySet, *, field: str, cursor: str | None, size: int) -> Page:
+    """One page of `queryset` ordered newest first by `field`, then id."""
+    position = decode_cursor(cursor)
+    if position is not None:
+        moment, pk = position
+        queryset = queryset.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk}))
+    rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
+    items, more = rows[:size], len(rows) > size
+    next_cursor = encode_cursor(getattr(items[-1], field), items[-1].pk) if more else None
+    return Page(items=items, next_cursor=next_cursor)
