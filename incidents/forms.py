@@ -158,3 +158,82 @@ class FollowUpForm(forms.Form):
         if value == UNASSIGN:
             return None
         return self.staff[value]
+
+
+class PostBodyForm(forms.Form):
+    """Write or revise a post. `version` detects an edit that crossed another change."""
+
+    body = forms.CharField(
+        label="Post text",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 500, "data-post-editor": "", "spellcheck": "true"}),
+        help_text="Plain words, short sentences. No names, phone numbers, house numbers or plates.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput(), required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class AlertForm(PostBodyForm):
+    precinct = forms.TypedChoiceField(label="Precinct", coerce=int)
+    publish_now = forms.BooleanField(
+        label="Urgent: publish at once (a second supervisor reviews it afterwards)", required=False
+    )
+
+    def __init__(self, *args, precincts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["precinct"].choices = [(p.pk, p.name) for p in precincts]
+        self.order_fields(["precinct", "body", "publish_now"])
+        style_widgets(self)
+
+
+class ReviewForm(forms.Form):
+    """A supervisor's decision on one post."""
+
+    APPROVE, REQUEST_CHANGES, REJECT = "approve", "request_changes", "reject"
+
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, "Approve"), (REQUEST_CHANGES, "Request changes"), (REJECT, "Reject")],
+        widget=forms.HiddenInput(),
+    )
+    reason = forms.CharField(
+        label="Reason (required to request changes or reject; the author sees it)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    publish_at = forms.DateTimeField(
+        label="Publish at (leave empty to publish now)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput(), min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") in (self.REQUEST_CHANGES, self.REJECT) and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Give a reason; the author will see it.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, label="Reason", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        style_widgets(self)
+
+
+class BulkApproveForm(forms.Form):
+    posts = forms.TypedMultipleChoiceField(coerce=int, label="Posts to approve")
+
+    def __init__(self, *args, post_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["posts"].choices = [(pk, pk) for pk in post_ids]

@@ -157,9 +157,7 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-reported_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in Status]), name="incident_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="incident_status_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]) | ~Q(outcome=""),
                 name="incident_closed_has_outcome",
@@ -252,3 +250,183 @@ class FollowUp(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Follow-ups are append-only and cannot be changed.")
         super().save(*args, **kwargs)
+
+
+class PostKind(models.TextChoices):
+    RESOLUTION = "resolution", "Resolution"
+    UPDATE = "update", "Update"
+    ALERT = "alert", "Alert"
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    RETRACTED = "retracted", "Retracted"
+
+
+# Posts residents can see: published ones, and retracted ones (shown as withdrawn).
+PUBLIC_POST_STATUSES = (PostStatus.PUBLISHED, PostStatus.RETRACTED)
+# Posts the author may still edit.
+EDITABLE_POST_STATUSES = (
+    PostStatus.DRAFT,
+    PostStatus.CHANGES_REQUESTED,
+    PostStatus.IN_REVIEW,
+    PostStatus.APPROVED,
+)
+
+
+class PostQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status__in=PUBLIC_POST_STATUSES, precinct__is_active=True)
+
+
+class Post(models.Model):
+    """A short public post about a report (or a precinct-wide alert).
+
+    Published only after a supervisor other than the author approves the exact
+    text: `approved_hash` is the SHA-256 of the body that was approved.
+    """
+
+    precinct = models.ForeignKey(Precinct, on_delete=models.PROTECT, related_name="posts")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="posts")
+    kind = models.CharField(max_length=20, choices=PostKind.choices, default=PostKind.RESOLUTION)
+    body = models.TextField()
+    status = models.CharField(max_length=20, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_hash = models.CharField(max_length=64, blank=True)
+    # When an approved post may go out; publishing waits for it (and for any hold).
+    publish_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The reason given with the latest request for changes or rejection (for the author).
+    review_comment = models.CharField(max_length=500, blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    retraction_reason = models.CharField(max_length=300, blank=True, help_text="Shown publicly.")
+    # An alert a supervisor published at once, waiting for a second supervisor's look.
+    needs_after_review = models.BooleanField(default=False)
+    after_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in PostStatus]), name="post_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["published", "retracted"]) | Q(published_at__isnull=False),
+                name="post_public_has_published_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="retracted") | ~Q(retraction_reason=""), name="post_retraction_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | (~Q(approved_hash="") & Q(publish_at__isnull=False)),
+                name="post_approved_has_hash_and_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["resolution", "update"]) | Q(incident__isnull=False),
+                name="post_about_incident_has_incident",
+            ),
+        ]
+        indexes = [
+            # The public timeline: a precinct's public posts, newest first (keyset).
+            models.Index(
+                fields=["precinct", "-published_at", "-id"],
+                name="post_timeline",
+                condition=Q(status__in=["published", "retracted"]),
+            ),
+            # The city-wide timeline and feed.
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="post_city_timeline",
+                condition=Q(status__in=["published", "retracted"]),
+            ),
+            # The review queue: a precinct's posts waiting, oldest first.
+            models.Index(
+                fields=["precinct", "updated_at", "id"], name="post_review_queue", condition=Q(status="in_review")
+            ),
+            # The publisher: approved posts whose time has come.
+            models.Index(fields=["publish_at"], name="post_due", condition=Q(status="approved")),
+            # The desk's post list: a precinct's posts by status, newest first.
+            models.Index(fields=["precinct", "status", "-created_at", "-id"], name="post_desk_list"),
+            # "My posts".
+            models.Index(fields=["author", "-created_at", "-id"], name="post_by_author"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} post {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_POST_STATUSES
+
+
+class PostEvent(models.Model):
+    """Append-only log of every post transition, with the body at that moment."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=PostStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PostStatus.choices)
+    # Null for the publisher acting on a schedule.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.CharField(max_length=500, blank=True)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        # A post's history in order; and "the last version a supervisor saw".
+        indexes = [models.Index(fields=["post", "created_at", "id"], name="postevent_history")]
+
+    def __str__(self):
+        return f"post {self.post_id}: {self.from_status or '—'} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Post events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+
+class PostTemplate(models.Model):
+    """A plain-language starting text for the post that closing a report drafts.
+
+    Placeholders see public fields only: {category}, {location}, {reported_date},
+    {closed_date}, {outcome}, {agency}, {public_note}.
+    """
+
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="post_templates",
+        help_text="Leave empty for the template used when a category has none of its own.",
+    )
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category__name", "outcome"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "outcome"], name="posttemplate_one_per_category_outcome"),
+            models.UniqueConstraint(
+                fields=["outcome"], condition=Q(category__isnull=True), name="posttemplate_one_default_per_outcome"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category or 'Any category'} — {self.get_outcome_display()}"

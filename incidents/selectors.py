@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from incidents.models import OPEN_STATUSES, FollowUp, Incident
+from incidents.models import OPEN_STATUSES, FollowUp, Incident, Post, PostEvent, PostStatus
 from incidents.references import normalise_reference
 from precincts import access
 from tracker.keyset import Page, paginate
@@ -75,3 +75,58 @@ def precinct_staff(precinct_id: int) -> list:
             "first_name", "last_name", "username"
         )
     )
+
+
+# --- posts ---------------------------------------------------------------------
+
+REVIEW_DECISIONS = (PostStatus.CHANGES_REQUESTED, PostStatus.APPROVED, PostStatus.REJECTED)
+
+
+def post_for_desk(*, user, post_id: int) -> Post:
+    """The post, if the user belongs to its precinct; 404 otherwise."""
+    post = (
+        Post.objects.select_related("precinct", "incident__category", "incident__precinct", "author", "reviewer")
+        .filter(pk=post_id, precinct_id__in=access.precinct_ids_for(user))
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def post_desk_list(
+    *, user, status: str | None, mine: bool, cursor: str | None, page_size: int = DESK_PAGE_SIZE
+) -> Page:
+    qs = Post.objects.filter(precinct_id__in=access.precinct_ids_for(user)).select_related(
+        "precinct", "author", "incident"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(author=user)
+    return paginate(qs, field="created_at", cursor=cursor, size=page_size)
+
+
+def last_seen_bodies(posts) -> dict[int, str]:
+    """For each post, the text as it stood at the last supervisor decision (if any)."""
+    seen: dict[int, str] = {}
+    events = PostEvent.objects.filter(post__in=posts, to_status__in=REVIEW_DECISIONS).order_by(
+        "post_id", "created_at", "id"
+    )
+    for event in events.only("post_id", "body"):
+        seen[event.post_id] = event.body
+    return seen
+
+
+def review_queue(*, user, limit: int = 100) -> list[Post]:
+    """Posts waiting for review in the precincts the user supervises, oldest first."""
+    precinct_ids = access.precinct_ids_for(user, role="supervisor")
+    return list(
+        Post.objects.filter(precinct_id__in=precinct_ids, status=PostStatus.IN_REVIEW)
+        .select_related("precinct", "author", "incident__category", "incident__precinct")
+        .order_by("updated_at", "id")[:limit]
+    )
+
+
+def post_history(post: Post) -> list[PostEvent]:
+    return list(post.events.select_related("actor").order_by("created_at", "id"))

@@ -95,7 +95,7 @@ def incident_detail(request, reference):
                 assignee=services.UNCHANGED if data["assignee"] == KEEP else data["assignee"],
             )
             try:
-                services.followup_add(
+                entry = services.followup_add(
                     acting_user=request.user, incident=incident, expected_version=data["version"], change=change
                 )
             except services.IncidentChanged as conflict:
@@ -108,6 +108,13 @@ def incident_detail(request, reference):
                 form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
                 status = 400
             else:
+                if draft := getattr(entry, "drafted_post", None):
+                    messages.success(
+                        request,
+                        "Report closed. A public post was drafted for you: check it, fix anything it flags, "
+                        "and submit it for review.",
+                    )
+                    return redirect("desk:post_detail", post_id=draft.pk)
                 messages.success(request, "Follow-up recorded.")
                 return redirect("desk:incident_detail", reference=incident.reference)
         else:
@@ -118,6 +125,7 @@ def incident_detail(request, reference):
         {
             "incident": incident,
             "history": selectors.incident_history(incident),
+            "posts": list(incident.posts.order_by("-created_at", "-id")),
             "form": form,
             "is_supervisor": access.is_supervisor(request.user, incident.precinct_id),
         },

@@ -86,6 +86,8 @@ class AuditEntry(models.Model):
         SIGN_OUT = "sign_out", "Signed out"
         INCIDENT_CREATED = "incident_created", "Incident logged"
         INCIDENT_CHANGED = "incident_changed", "Incident changed"
+        PUBLISHING_HELD = "publishing_held", "Publishing put on hold"
+        PUBLISHING_RELEASED = "publishing_released", "Publishing hold lifted"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -85,3 +85,17 @@ def incident(officer, precinct_a, category):
         internal_narrative="Caller says the party is at her neighbour's.",
         involved_names="Dmitri Volkov",
     )
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(request):
+    """Celery tasks run inline in tests, as in the demo, unless a test brings a real worker."""
+    from tracker.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "precincts.context_processors.desk",
             ],
         },
     },
@@ -121,6 +122,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# One beat process runs this schedule (Procfile: `beat`). The publisher is
+# idempotent, so a late or doubled run publishes nothing twice.
+CELERY_BEAT_SCHEDULE = {
+    "publish-due-posts": {"task": "incidents.tasks.publish_due_posts", "schedule": 15.0},
+}
 
 # --- Auth, sessions, lockout -----------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -193,6 +199,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "tracker.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -220,7 +228,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
 if TIME_ZONE not in zoneinfo.available_timezones():
-    raise ImproperlyConfigured(f"TIME_ZONE must be an IANA time zone name such as America/New_York; got {TIME_ZONE!r}.")
+    raise ImproperlyConfigured(
+        f"TIME_ZONE must be an IANA time zone name such as America/New_York; got {TIME_ZONE!r}."
+    )
 USE_I18N = True
 USE_TZ = True
 

@@ -6,128 +6,349 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('precincts', '0001_initial'),
+        ("precincts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=8, unique=True)),
-                ('status', models.CharField(choices=[('new', 'New'), ('investigating', 'Investigating'), ('action_scheduled', 'Action scheduled'), ('resolved', 'Resolved'), ('referred', 'Referred'), ('no_action', 'No action'), ('duplicate', 'Duplicate')], default='new', max_length=20)),
-                ('public_summary', models.CharField(help_text='Plain words, no names or exact addresses.', max_length=280)),
-                ('public_location', models.CharField(help_text='Block level or a cross street, e.g. "200 block of W 42nd St".', max_length=120)),
-                ('reported_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('reporter_name', models.CharField(blank=True, max_length=120)),
-                ('reporter_phone', models.CharField(blank=True, max_length=40)),
-                ('reporter_email', models.EmailField(blank=True, max_length=254)),
-                ('exact_address', models.CharField(blank=True, max_length=200)),
-                ('exact_latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('exact_longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('internal_narrative', models.TextField(blank=True)),
-                ('involved_names', models.TextField(blank=True, help_text='Names of anyone involved, one per line.')),
-                ('source', models.CharField(choices=[('phone', 'Phone'), ('walk_in', 'Walk-in'), ('online', 'Online'), ('311', '311'), ('social', 'Social media'), ('patrol', 'Patrol')], default='walk_in', max_length=20)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'Low'), (2, 'Normal'), (3, 'High'), (4, 'Urgent')], default=2)),
-                ('outcome', models.CharField(blank=True, choices=[('arrest', 'Arrest made'), ('summons', 'Ticket or summons issued'), ('warning', 'Warning given'), ('fixed', 'Problem fixed'), ('mediated', 'Dispute settled'), ('property_recovered', 'Property recovered'), ('advice', 'Advice given'), ('referred', 'Passed to another agency'), ('unfounded', 'Unfounded'), ('unable_to_locate', 'Unable to locate'), ('not_police_matter', 'Not a police matter'), ('duplicate', 'Duplicate report')], max_length=30)),
-                ('referred_to', models.CharField(blank=True, help_text='The agency a referred report went to.', max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_activity_at', models.DateTimeField()),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_incidents', to=settings.AUTH_USER_MODEL)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='incidents.category')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.incident')),
-                ('precinct', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='precincts.precinct')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(editable=False, max_length=8, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("investigating", "Investigating"),
+                            ("action_scheduled", "Action scheduled"),
+                            ("resolved", "Resolved"),
+                            ("referred", "Referred"),
+                            ("no_action", "No action"),
+                            ("duplicate", "Duplicate"),
+                        ],
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "public_summary",
+                    models.CharField(help_text="Plain words, no names or exact addresses.", max_length=280),
+                ),
+                (
+                    "public_location",
+                    models.CharField(
+                        help_text='Block level or a cross street, e.g. "200 block of W 42nd St".', max_length=120
+                    ),
+                ),
+                ("reported_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("reporter_name", models.CharField(blank=True, max_length=120)),
+                ("reporter_phone", models.CharField(blank=True, max_length=40)),
+                ("reporter_email", models.EmailField(blank=True, max_length=254)),
+                ("exact_address", models.CharField(blank=True, max_length=200)),
+                ("exact_latitude", models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                ("exact_longitude", models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                ("internal_narrative", models.TextField(blank=True)),
+                ("involved_names", models.TextField(blank=True, help_text="Names of anyone involved, one per line.")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Phone"),
+                            ("walk_in", "Walk-in"),
+                            ("online", "Online"),
+                            ("311", "311"),
+                            ("social", "Social media"),
+                            ("patrol", "Patrol"),
+                        ],
+                        default="walk_in",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Low"), (2, "Normal"), (3, "High"), (4, "Urgent")], default=2
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("arrest", "Arrest made"),
+                            ("summons", "Ticket or summons issued"),
+                            ("warning", "Warning given"),
+                            ("fixed", "Problem fixed"),
+                            ("mediated", "Dispute settled"),
+                            ("property_recovered", "Property recovered"),
+                            ("advice", "Advice given"),
+                            ("referred", "Passed to another agency"),
+                            ("unfounded", "Unfounded"),
+                            ("unable_to_locate", "Unable to locate"),
+                            ("not_police_matter", "Not a police matter"),
+                            ("duplicate", "Duplicate report"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "referred_to",
+                    models.CharField(blank=True, help_text="The agency a referred report went to.", max_length=120),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("last_activity_at", models.DateTimeField()),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_incidents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="incidents", to="incidents.category"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "precinct",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="incidents", to="precincts.precinct"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reported_at', '-id'],
+                "ordering": ["-reported_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField()),
-                ('internal_note', models.TextField(blank=True)),
-                ('public_note', models.CharField(blank=True, help_text='Shown to residents on the report page.', max_length=280)),
-                ('from_status', models.CharField(blank=True, choices=[('new', 'New'), ('investigating', 'Investigating'), ('action_scheduled', 'Action scheduled'), ('resolved', 'Resolved'), ('referred', 'Referred'), ('no_action', 'No action'), ('duplicate', 'Duplicate')], max_length=20)),
-                ('to_status', models.CharField(blank=True, choices=[('new', 'New'), ('investigating', 'Investigating'), ('action_scheduled', 'Action scheduled'), ('resolved', 'Resolved'), ('referred', 'Referred'), ('no_action', 'No action'), ('duplicate', 'Duplicate')], max_length=20)),
-                ('outcome', models.CharField(blank=True, choices=[('arrest', 'Arrest made'), ('summons', 'Ticket or summons issued'), ('warning', 'Warning given'), ('fixed', 'Problem fixed'), ('mediated', 'Dispute settled'), ('property_recovered', 'Property recovered'), ('advice', 'Advice given'), ('referred', 'Passed to another agency'), ('unfounded', 'Unfounded'), ('unable_to_locate', 'Unable to locate'), ('not_police_matter', 'Not a police matter'), ('duplicate', 'Duplicate report')], max_length=30)),
-                ('referred_to', models.CharField(blank=True, max_length=120)),
-                ('changed_assignee', models.BooleanField(default=False)),
-                ('assigned_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.incident')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField()),
+                ("internal_note", models.TextField(blank=True)),
+                (
+                    "public_note",
+                    models.CharField(blank=True, help_text="Shown to residents on the report page.", max_length=280),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("investigating", "Investigating"),
+                            ("action_scheduled", "Action scheduled"),
+                            ("resolved", "Resolved"),
+                            ("referred", "Referred"),
+                            ("no_action", "No action"),
+                            ("duplicate", "Duplicate"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("investigating", "Investigating"),
+                            ("action_scheduled", "Action scheduled"),
+                            ("resolved", "Resolved"),
+                            ("referred", "Referred"),
+                            ("no_action", "No action"),
+                            ("duplicate", "Duplicate"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("arrest", "Arrest made"),
+                            ("summons", "Ticket or summons issued"),
+                            ("warning", "Warning given"),
+                            ("fixed", "Problem fixed"),
+                            ("mediated", "Dispute settled"),
+                            ("property_recovered", "Property recovered"),
+                            ("advice", "Advice given"),
+                            ("referred", "Passed to another agency"),
+                            ("unfounded", "Unfounded"),
+                            ("unable_to_locate", "Unable to locate"),
+                            ("not_police_matter", "Not a police matter"),
+                            ("duplicate", "Duplicate report"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("referred_to", models.CharField(blank=True, max_length=120)),
+                ("changed_assignee", models.BooleanField(default=False)),
+                (
+                    "assigned_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="followups", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['precinct', '-reported_at', '-id'], name='incident_desk_list'),
+            model_name="incident",
+            index=models.Index(fields=["precinct", "-reported_at", "-id"], name="incident_desk_list"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['precinct', 'status', '-reported_at', '-id'], name='incident_desk_status'),
+            model_name="incident",
+            index=models.Index(fields=["precinct", "status", "-reported_at", "-id"], name="incident_desk_status"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['precinct', 'category', '-reported_at', '-id'], name='incident_desk_category'),
+            model_name="incident",
+            index=models.Index(fields=["precinct", "category", "-reported_at", "-id"], name="incident_desk_category"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['assignee', '-reported_at', '-id'], name='incident_desk_assignee'),
+            model_name="incident",
+            index=models.Index(fields=["assignee", "-reported_at", "-id"], name="incident_desk_assignee"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('status__in', ['new', 'investigating', 'action_scheduled'])), fields=['precinct', 'last_activity_at'], name='incident_desk_stale'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(("status__in", ["new", "investigating", "action_scheduled"])),
+                fields=["precinct", "last_activity_at"],
+                name="incident_desk_stale",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['new', 'investigating', 'action_scheduled', 'resolved', 'referred', 'no_action', 'duplicate'])), name='incident_status_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["new", "investigating", "action_scheduled", "resolved", "referred", "no_action", "duplicate"],
+                    )
+                ),
+                name="incident_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['new', 'investigating', 'action_scheduled']), models.Q(('outcome', ''), _negated=True), _connector='OR'), name='incident_closed_has_outcome'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["new", "investigating", "action_scheduled"]),
+                    models.Q(("outcome", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="incident_closed_has_outcome",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'referred'), _negated=True), models.Q(('referred_to', ''), _negated=True), _connector='OR'), name='incident_referred_names_agency'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "referred"), _negated=True),
+                    models.Q(("referred_to", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="incident_referred_names_agency",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'duplicate'), _negated=True), ('duplicate_of__isnull', False), _connector='OR'), name='incident_duplicate_names_original'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "duplicate"), _negated=True), ("duplicate_of__isnull", False), _connector="OR"
+                ),
+                name="incident_duplicate_names_original",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('duplicate_of', models.F('pk')), _negated=True), name='incident_not_duplicate_of_itself'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duplicate_of", models.F("pk")), _negated=True),
+                name="incident_not_duplicate_of_itself",
+            ),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['incident', 'created_at', 'id'], name='followup_history'),
+            model_name="followup",
+            index=models.Index(fields=["incident", "created_at", "id"], name="followup_history"),
         ),
     ]

@@ -1,4 +1,4 @@
-"""Every write to incidents goes through these functions.
+"""Reports: logging them and following them up.
 
 Each service takes `acting_user`, runs in one transaction, validates against
 the current state of the database, writes, and records what happened (a
@@ -29,6 +29,9 @@ from precincts import access
 from precincts.models import AuditEntry, Membership, Precinct
 from tracker.audit import audit_record
 
+from incidents.services.errors import IncidentChanged, Refused
+from incidents.services.posts import post_draft_resolution
+
 User = get_user_model()
 
 # Where each status may go next (DESIGN.md, incident lifecycle).
@@ -45,26 +48,8 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 UNCHANGED = object()
-
-
-class Refused(Exception):
-    """A change the rules do not allow. `field` names the form field at fault, if one is."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class IncidentChanged(Refused):
-    """Somebody else changed the incident since the acting user loaded it."""
-
-    def __init__(self, incident: Incident):
-        super().__init__(
-            "Someone else updated this report while you were working on it. "
-            "Its current state is shown below; check it and submit your change again."
-        )
-        self.incident = incident
+# Closing a report in one of these states drafts a public post about it.
+DRAFTED_ON_CLOSING = {Status.RESOLVED, Status.REFERRED, Status.NO_ACTION}
 
 
 @dataclass(frozen=True)
@@ -111,24 +96,24 @@ def incident_create(
     reported_at = reported_at or now
     if reported_at > now + timezone.timedelta(minutes=5):
         raise Refused("The report time cannot be in the future.", field="reported_at")
-    fields = dict(
-        precinct=precinct,
-        category=category,
-        public_summary=public_summary.strip(),
-        public_location=public_location.strip(),
-        reported_at=reported_at,
-        source=source,
-        priority=priority,
-        reporter_name=reporter_name.strip(),
-        reporter_phone=reporter_phone.strip(),
-        reporter_email=reporter_email.strip(),
-        exact_address=exact_address.strip(),
-        internal_narrative=internal_narrative.strip(),
-        involved_names=involved_names.strip(),
-        assignee=assignee,
-        created_by=acting_user,
-        last_activity_at=now,
-    )
+    fields = {
+        "precinct": precinct,
+        "category": category,
+        "public_summary": public_summary.strip(),
+        "public_location": public_location.strip(),
+        "reported_at": reported_at,
+        "source": source,
+        "priority": priority,
+        "reporter_name": reporter_name.strip(),
+        "reporter_phone": reporter_phone.strip(),
+        "reporter_email": reporter_email.strip(),
+        "exact_address": exact_address.strip(),
+        "internal_narrative": internal_narrative.strip(),
+        "involved_names": involved_names.strip(),
+        "assignee": assignee,
+        "created_by": acting_user,
+        "last_activity_at": now,
+    }
     _member_user(precinct.pk, assignee)
     with transaction.atomic():
         incident = _create_with_fresh_reference(fields)
@@ -213,6 +198,10 @@ def followup_add(*, acting_user, incident: Incident, expected_version: int, chan
         if matched != 1:
             raise IncidentChanged(Incident.objects.get(pk=current.pk))
         entry.save()
+        if entry.to_status in DRAFTED_ON_CLOSING:
+            # Closing a report drafts its public post, owned by the officer who closed it.
+            closed = Incident.objects.select_related("precinct", "category").get(pk=current.pk)
+            entry.drafted_post = post_draft_resolution(acting_user=acting_user, incident=closed, public_note=public_note)
         audit_record(
             action=AuditEntry.Action.INCIDENT_CHANGED,
             actor=acting_user,
