@@ -246,9 +246,11 @@ class FollowUp(models.Model):
         return bool(self.to_status)
 
     def save(self, *args, **kwargs):
-        # History is append-only: an entry, once written, is never rewritten.
-        if self.pk is not None and not self._state.adding:
+        # History is append-only: an entry, once written, is never rewritten,
+        # not even through a new object carrying an old id (INSERT only).
+        if not self._state.adding:
             raise ValueError("Follow-ups are append-only and cannot be changed.")
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
 
@@ -395,8 +397,9 @@ class PostEvent(models.Model):
         return f"post {self.post_id}: {self.from_status or '—'} → {self.to_status}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        if not self._state.adding:
             raise ValueError("Post events are append-only and cannot be changed.")
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
 

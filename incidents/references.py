@@ -11,7 +11,7 @@ import secrets
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 8
 _PATTERN = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
-_TYPOS = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
+_TYPOS = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
 def new_reference() -> str:
@@ -20,5 +20,9 @@ def new_reference() -> str:
 
 def normalise_reference(value: str) -> str | None:
     """Return the canonical form of a typed reference, or None if it cannot be one."""
-    cleaned = re.sub(r"[\s\-]", "", str(value)).upper().translate(_TYPOS)
+    cleaned = re.sub(r"[\s\-]", "", str(value))
+    # ASCII only, checked before upper-casing: "ß".upper() is two letters.
+    if not cleaned.isascii():
+        return None
+    cleaned = cleaned.upper().translate(_TYPOS)
     return cleaned if _PATTERN.match(cleaned) else None

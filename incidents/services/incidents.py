@@ -158,7 +158,7 @@ def followup_add(*, acting_user, incident: Incident, expected_version: int, chan
     """
     access.require_member(acting_user, incident.precinct_id)
     with transaction.atomic():
-        current = Incident.objects.select_for_update().select_related("assignee").get(pk=incident.pk)
+        current = Incident.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=incident.pk)
         if current.version != expected_version:
             raise IncidentChanged(current)
 
@@ -259,13 +259,21 @@ def _original_for_duplicate(current: Incident, typed_reference: str) -> Incident
     if reference is None:
         raise Refused("Give the reference of the original report.", field="duplicate_of_reference")
     # Only the same precinct: another precinct's reports are not even looked up.
-    original = Incident.objects.filter(precinct_id=current.precinct_id, reference=reference).first()
+    original = (
+        Incident.objects.select_related("duplicate_of")
+        .filter(precinct_id=current.precinct_id, reference=reference)
+        .first()
+    )
     if original is None:
         raise Refused(f"No report {reference} in this precinct.", field="duplicate_of_reference")
     if original.pk == current.pk:
         raise Refused("A report cannot be a duplicate of itself.", field="duplicate_of_reference")
-    if original.duplicate_of_id == current.pk:
-        raise Refused(f"{reference} is already marked as a duplicate of this report.", field="duplicate_of_reference")
+    if original.status == Status.DUPLICATE:
+        # Always point at the original itself, so duplicates never form chains or loops.
+        raise Refused(
+            f"{reference} is itself a duplicate of {original.duplicate_of.reference}; give that reference instead.",
+            field="duplicate_of_reference",
+        )
     return original
 
 

@@ -75,7 +75,7 @@ def _event(post: Post, *, from_status: str, actor, comment: str = "", at: dateti
 
 def _locked(post: Post, *, expect: tuple[str, ...], expected_version: int | None = None) -> Post:
     """Lock the post's row and check it is still in a state the action expects."""
-    current = Post.objects.select_for_update().select_related("precinct", "incident").get(pk=post.pk)
+    current = Post.objects.select_for_update(of=("self",)).select_related("precinct", "incident").get(pk=post.pk)
     if current.status not in expect or (expected_version is not None and current.version != expected_version):
         raise PostConflict(current)
     return current
