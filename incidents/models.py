@@ -296,6 +296,9 @@ class Post(models.Model):
     precinct = models.ForeignKey(Precinct, on_delete=models.PROTECT, related_name="posts")
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="posts")
     kind = models.CharField(max_length=20, choices=PostKind.choices, default=PostKind.RESOLUTION)
+    # Copied from the report when the post is made, so the public timeline can
+    # filter by category straight from its own index.
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     status = models.CharField(max_length=20, choices=PostStatus.choices, default=PostStatus.DRAFT)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
@@ -346,6 +349,12 @@ class Post(models.Model):
             models.Index(
                 fields=["precinct", "-published_at", "-id"],
                 name="post_timeline",
+                condition=Q(status__in=["published", "retracted"]),
+            ),
+            # The public timeline filtered by category.
+            models.Index(
+                fields=["precinct", "category", "-published_at", "-id"],
+                name="post_timeline_category",
                 condition=Q(status__in=["published", "retracted"]),
             ),
             # The city-wide timeline and feed.

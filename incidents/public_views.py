@@ -1,10 +1,162 @@
-"""What residents see. Public code paths read public fields only."""
+"""What residents see. Public code paths read public fields only (incidents.public).
 
-from django.shortcuts import render
+Every page answers conditional requests (ETag / Last-Modified → 304) and is
+cached under a key that changes when a post of its precinct is published or
+withdrawn; see tracker.conditional.
+"""
 
-from precincts.models import Precinct
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from incidents import public, stats
+from incidents.references import normalise_reference
+from tracker.conditional import conditional_page
+
+HOME_LATEST = 10
 
 
+@require_GET
 def home(request):
-    precincts = Precinct.objects.active().only("name", "slug", "area")
-    return render(request, "public/home.html", {"precincts": precincts})
+    precincts = list(public.public_precincts())
+    changed = max((p.public_changed_at for p in precincts), default=None)
+
+    def render_page():
+        latest = public.timeline_page(precinct=None, category=None, cursor=None, size=HOME_LATEST)
+        return render(request, "public/home.html", {"precincts": precincts, "latest": latest.items})
+
+    return conditional_page(request, parts=("home", changed), last_modified=changed, render=render_page)
+
+
+@require_GET
+def timeline(request, slug):
+    precinct = public.public_precinct(slug)
+
+    def render_page():
+        categories = list(public.public_categories())
+        chosen = next((c for c in categories if c.slug == request.GET.get("category")), None)
+        page = public.timeline_page(precinct=precinct, category=chosen, cursor=request.GET.get("before"))
+        return render(
+            request,
+            "public/timeline.html",
+            {
+                "precinct": precinct,
+                "page": page,
+                "categories": categories,
+                "chosen": chosen,
+                "summary": stats.summary_strip(precinct),
+                "is_first_page": not request.GET.get("before"),
+            },
+        )
+
+    return conditional_page(
+        request,
+        parts=("timeline", precinct.pk, precinct.public_changed_at),
+        last_modified=precinct.public_changed_at,
+        render=render_page,
+    )
+
+
+@require_GET
+def precinct_stats(request, slug):
+    precinct = public.public_precinct(slug)
+
+    def render_page():
+        numbers = stats.precinct_numbers(precinct)
+        categories = {c.pk: c for c in public.public_categories()}
+        return render(
+            request,
+            "public/stats.html",
+            {"precinct": precinct, "numbers": numbers, "categories": categories, "chart": _chart(numbers["trend"])},
+        )
+
+    return conditional_page(
+        request, parts=("stats", precinct.pk, precinct.public_changed_at), last_modified=None, render=render_page
+    )
+
+
+@require_GET
+def post_detail(request, post_id):
+    post = public.public_post(post_id)
+    changed = post.retracted_at or post.published_at
+
+    def render_page():
+        return render(request, "public/post.html", {"post": post, "precinct": post.precinct})
+
+    return conditional_page(
+        request, parts=("post", post.pk, post.status, changed), last_modified=changed, render=render_page
+    )
+
+
+@require_GET
+def report_lookup(request):
+    """The look-up box: a typed reference leads to its page, or to a friendly 404."""
+    typed = request.GET.get("reference", "")
+    reference = normalise_reference(typed)
+    if reference is None:
+        return render(request, "public/report_not_found.html", {"typed": typed}, status=404)
+    return redirect("report_detail", reference=reference)
+
+
+@require_GET
+def report_detail(request, reference):
+    canonical = normalise_reference(reference)
+    if canonical is not None and canonical != reference:
+        return redirect("report_detail", reference=canonical)
+    try:
+        incident = public.public_report(reference)
+    except Http404:
+        return render(request, "public/report_not_found.html", {"typed": reference}, status=404)
+    changed = max(incident.updated_at, incident.precinct.public_changed_at)
+
+    def render_page():
+        return render(request, "public/report.html", {"incident": incident, "precinct": incident.precinct})
+
+    return conditional_page(request, parts=("report", incident.pk, changed), last_modified=changed, render=render_page)
+
+
+def _chart(trend, width=640, height=240, pad_left=36, pad_bottom=28, pad_top=12):
+    """Coordinates for the weekly trend chart (received vs resolved), drawn as SVG in the template."""
+    if not trend:
+        return None
+    top = max(max(r, s) for _, r, s in trend) or 1
+    step = (width - pad_left - 8) / max(len(trend) - 1, 1)
+    plot_h = height - pad_bottom - pad_top
+
+    def y(value):
+        return round(pad_top + plot_h - plot_h * value / top, 1)
+
+    received = " ".join(f"{round(pad_left + i * step, 1)},{y(r)}" for i, (_, r, _) in enumerate(trend))
+    resolved = " ".join(f"{round(pad_left + i * step, 1)},{y(s)}" for i, (_, _, s) in enumerate(trend))
+    ticks = [{"y": y(v), "label": v} for v in sorted({0, top // 2, top})]
+    labels = [
+        {"x": round(pad_left + i * step, 1), "label": f"{week:%b} {week.day}"}
+        for i, (week, _, _) in enumerate(trend)
+        if i % 4 == 0
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "received": received,
+        "resolved": resolved,
+        "ticks": ticks,
+        "labels": labels,
+        "axis_x": pad_left,
+        "axis_y": height - pad_bottom,
+        "right": width - 8,
+        "label_y": height - 8,
+    }
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /desk/",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        "Disallow: /api/v1/auth/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -17,7 +17,9 @@ def memberships_of(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_precinct_roles", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user, precinct__is_active=True).values_list("precinct_id", "role"))
+        cached = dict(
+            Membership.objects.filter(user=user, precinct__is_active=True).values_list("precinct_id", "role")
+        )
         user._precinct_roles = cached
     return cached
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.timezone import now
 
 
 def validate_timezone(value: str) -> None:
@@ -35,6 +36,9 @@ class Precinct(models.Model):
     )
     hold_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved on whenever a post of this precinct is published or withdrawn:
+    # public pages use it for ETags and cache keys, so caches never go stale.
+    public_changed_at = models.DateTimeField(default=now)
 
     objects = PrecinctQuerySet.as_manager()
 

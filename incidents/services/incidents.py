@@ -25,12 +25,11 @@ from incidents.models import (
     Status,
 )
 from incidents.references import new_reference, normalise_reference
+from incidents.services.errors import IncidentChanged, Refused
+from incidents.services.posts import post_draft_resolution
 from precincts import access
 from precincts.models import AuditEntry, Membership, Precinct
 from tracker.audit import audit_record
-
-from incidents.services.errors import IncidentChanged, Refused
-from incidents.services.posts import post_draft_resolution
 
 User = get_user_model()
 
@@ -201,7 +200,9 @@ def followup_add(*, acting_user, incident: Incident, expected_version: int, chan
         if entry.to_status in DRAFTED_ON_CLOSING:
             # Closing a report drafts its public post, owned by the officer who closed it.
             closed = Incident.objects.select_related("precinct", "category").get(pk=current.pk)
-            entry.drafted_post = post_draft_resolution(acting_user=acting_user, incident=closed, public_note=public_note)
+            entry.drafted_post = post_draft_resolution(
+                acting_user=acting_user, incident=closed, public_note=public_note
+            )
         audit_record(
             action=AuditEntry.Action.INCIDENT_CHANGED,
             actor=acting_user,

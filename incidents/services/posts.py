@@ -107,6 +107,7 @@ def post_draft_resolution(*, acting_user, incident: Incident, public_note: str =
     post = Post.objects.create(
         precinct=incident.precinct,
         incident=incident,
+        category_id=incident.category_id,
         kind=PostKind.RESOLUTION,
         body=drafting.draft_text(incident, public_note=public_note),
         author=acting_user,
@@ -121,7 +122,12 @@ def post_draft_update(*, acting_user, incident: Incident, body: str) -> Post:
     body = _clean_body(body)
     with transaction.atomic():
         post = Post.objects.create(
-            precinct=incident.precinct, incident=incident, kind=PostKind.UPDATE, body=body, author=acting_user
+            precinct=incident.precinct,
+            incident=incident,
+            category_id=incident.category_id,
+            kind=PostKind.UPDATE,
+            body=body,
+            author=acting_user,
         )
         _event(post, from_status="", actor=acting_user)
     return post
@@ -158,6 +164,7 @@ def post_create_alert(*, acting_user, precinct: Precinct, body: str, publish_now
                 comment="Urgent alert published at once by a supervisor; waits for a second supervisor's review.",
                 at=now,
             )
+            _public_changed(post)
             _on_published(post)
     return post
 
@@ -308,6 +315,7 @@ def post_retract(*, acting_user, post: Post, reason: str) -> Post:
         current.retraction_reason = reason[:300]
         _save(current, ["status", "retracted_at", "retraction_reason"])
         _event(current, from_status=PostStatus.PUBLISHED, actor=acting_user, comment=reason[:300])
+        _public_changed(current)
         _on_retracted(current)
     return current
 
@@ -329,6 +337,7 @@ def _publish_locked(post: Post, *, actor=None) -> bool:
         return False
     post.refresh_from_db()
     _event(post, from_status=PostStatus.APPROVED, actor=actor, comment="Published.", at=now)
+    _public_changed(post)
     _on_published(post)
     return True
 
@@ -351,6 +360,11 @@ def posts_publish_due(*, now: datetime | None = None, limit: int = 200) -> int:
         for post in due:
             published += _publish_locked(post)
     return published
+
+
+def _public_changed(post: Post) -> None:
+    """Move the precinct's public marker: its pages' ETags and cache keys change with it."""
+    Precinct.objects.filter(pk=post.precinct_id).update(public_changed_at=timezone.now())
 
 
 def _on_published(post: Post) -> None:

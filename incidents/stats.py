@@ -1,0 +1,141 @@
+"""Transparency numbers per precinct: what was received, closed and resolved, how fast.
+
+Computed from one query over the window's reports and cached for a few
+minutes. A figure built on fewer than `MIN_REPORTS` reports is not shown as a
+number: small counts say little and can point at individuals.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Exists, Min, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from incidents.models import CLOSED_STATUSES, PUBLIC_POST_STATUSES, FollowUp, Incident, Post, Status
+
+MIN_REPORTS = 5
+WINDOWS = (30, 90, 365)
+TREND_WEEKS = 26
+CACHE_SECONDS = 300
+DAY = 86400.0
+
+
+@dataclass
+class Figures:
+    """The numbers for one window and one category (or all categories)."""
+
+    received: int = 0
+    closed: int = 0
+    resolved: int = 0
+    closed_with_post: int = 0
+    days_to_first_update: list[float] = field(default_factory=list)
+    days_to_resolution: list[float] = field(default_factory=list)
+
+    @staticmethod
+    def _shown(value, n):
+        return value if n >= MIN_REPORTS else None
+
+    @property
+    def received_shown(self):
+        return self._shown(self.received, self.received)
+
+    @property
+    def closed_shown(self):
+        return self._shown(self.closed, self.closed)
+
+    @property
+    def resolved_shown(self):
+        return self._shown(self.resolved, self.resolved)
+
+    @property
+    def median_first_update(self):
+        values = self.days_to_first_update
+        return self._shown(round(statistics.median(values), 1), len(values)) if values else None
+
+    @property
+    def median_resolution(self):
+        values = self.days_to_resolution
+        return self._shown(round(statistics.median(values), 1), len(values)) if values else None
+
+    @property
+    def share_with_post(self):
+        if self.closed < MIN_REPORTS:
+            return None
+        return round(100 * self.closed_with_post / self.closed)
+
+
+def _rows(precinct_id: int, since: datetime):
+    first_note = (
+        (FollowUp.objects.filter(incident=OuterRef("pk")).exclude(public_note="").order_by().values("incident"))
+        .annotate(first=Min("created_at"))
+        .values("first")
+    )
+    first_post = (
+        Post.objects.filter(incident=OuterRef("pk"), status__in=PUBLIC_POST_STATUSES)
+        .order_by()
+        .values("incident")
+        .annotate(first=Min("published_at"))
+        .values("first")
+    )
+    published = Post.objects.filter(incident=OuterRef("pk"), status__in=PUBLIC_POST_STATUSES)
+    return (
+        Incident.objects.filter(precinct_id=precinct_id)
+        .filter(Q(reported_at__gte=since) | Q(resolved_at__gte=since))
+        .annotate(first_note=Subquery(first_note), first_post=Subquery(first_post), has_post=Exists(published))
+        .values_list("category_id", "status", "reported_at", "resolved_at", "first_note", "first_post", "has_post")
+        .order_by()
+    )
+
+
+def _compute(precinct_id: int, now: datetime) -> dict:
+    starts = {days: now - timedelta(days=days) for days in WINDOWS}
+    trend_start = _week_start(now) - timedelta(weeks=TREND_WEEKS - 1)
+    since = min(min(starts.values()), trend_start)
+    windows = {days: {None: Figures()} for days in WINDOWS}
+    weeks = {trend_start + timedelta(weeks=i): [0, 0] for i in range(TREND_WEEKS)}
+
+    for category_id, status, reported_at, resolved_at, first_note, first_post, has_post in _rows(precinct_id, since):
+        first_public = min((t for t in (first_note, first_post) if t is not None), default=None)
+        closed = status in CLOSED_STATUSES and resolved_at is not None
+        for days, start in starts.items():
+            for figures in (windows[days][None], windows[days].setdefault(category_id, Figures())):
+                if reported_at >= start:
+                    figures.received += 1
+                    if first_public is not None:
+                        figures.days_to_first_update.append((first_public - reported_at).total_seconds() / DAY)
+                if closed and resolved_at >= start:
+                    figures.closed += 1
+                    figures.closed_with_post += bool(has_post)
+                    if status == Status.RESOLVED:
+                        figures.resolved += 1
+                        figures.days_to_resolution.append((resolved_at - reported_at).total_seconds() / DAY)
+        if reported_at >= trend_start:
+            weeks[_week_start(reported_at)][0] += 1
+        if status == Status.RESOLVED and resolved_at is not None and resolved_at >= trend_start:
+            weeks.setdefault(_week_start(resolved_at), [0, 0])[1] += 1
+    trend = [(week, counts[0], counts[1]) for week, counts in sorted(weeks.items()) if week >= trend_start]
+    return {"windows": windows, "trend": trend, "computed_at": now}
+
+
+def _week_start(moment: datetime) -> datetime:
+    day = moment.astimezone(timezone.get_current_timezone()).date()
+    monday = day - timedelta(days=day.weekday())
+    return timezone.make_aware(datetime.combine(monday, datetime.min.time()))
+
+
+def precinct_numbers(precinct) -> dict:
+    """All windows, by category, and the weekly trend; cached for a few minutes."""
+    key = f"stats:v1:{precinct.pk}"
+    numbers = cache.get(key)
+    if numbers is None:
+        with timezone.override(precinct.tzinfo):
+            numbers = _compute(precinct.pk, timezone.now())
+        cache.set(key, numbers, CACHE_SECONDS)
+    return numbers
+
+
+def summary_strip(precinct) -> Figures:
+    """The 30-day figures the timeline shows at the top."""
+    return precinct_numbers(precinct)["windows"][30][None]
