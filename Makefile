@@ -19,6 +19,8 @@ install: $(VENV)/.installed
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@# Scheduled posts go out in the demo too: the publisher runs beside the web server.
+	$(DEMO_ENV) $(PY) manage.py publish_due --every 15 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: the whole test suite (services it cannot find are skipped, unless REQUIRE_SERVICES=1)
