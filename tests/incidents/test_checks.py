@@ -391,9 +391,13 @@ def test_the_checker_imports_and_grades_with_the_network_unreachable():
     # A fresh interpreter, so dictionaries load with sockets already refused.
     script = (
         "import socket\n"
+        "class Refusing(socket.socket):\n"
+        "    def connect(self, *a, **k): raise OSError('offline')\n"
+        "    def connect_ex(self, *a, **k): raise OSError('offline')\n"
         "def refuse(*a, **k): raise OSError('offline')\n"
-        "socket.socket = refuse\n"
+        "socket.socket = Refusing\n"
         "socket.create_connection = refuse\n"
+        "socket.getaddrinfo = refuse\n"
         "from incidents.checks import reading_grade, check_text\n"
         "print(reading_grade('Officers went to the park. They found the dog.'))\n"
         "print(check_text('Call 212-555-0142.').ok)\n"
