@@ -4,10 +4,8 @@ Pure functions, no database: each case is a draft an officer might write.
 """
 
 import socket
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -556,27 +554,6 @@ def test_findings_are_immutable_values():
     }
     with pytest.raises(AttributeError):
         finding.code = "other"  # type: ignore[misc]
-
-
-def test_a_500_character_draft_is_checked_quickly():
-    text = (
-        "Officers went to the 100 block of Main St after a report of a loud party at 2:30 pm. "
-        "They spoke with the people there and the music was turned down. No one was hurt. "
-        "More at https://example.org/r/1 \U0001f600 Call 311 for noise. The man was arrested by "
-        "officers after he exited the vehicle. "
-    ) * 2
-    text = text[:500]
-    values = ["Maria Gonzalez", "212-555-0142", "maria@example.com", "123 Main St"]
-    check_text(text, private_values=values)  # warm the caches once
-
-    timings = []
-    for _ in range(20):
-        started = time.perf_counter()
-        check_text(text, private_values=values)
-        timings.append(time.perf_counter() - started)
-
-    # About 2-5 ms here; the bound leaves room for a slow CI machine.
-    assert statistics.median(timings) < 0.025
 
 
 @settings(max_examples=150, deadline=None)
