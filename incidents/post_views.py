@@ -15,6 +15,7 @@ from incidents.services import PostConflict, Refused
 from incidents.services import posts as post_services
 from precincts import access
 from precincts.models import Precinct
+from publishing import selectors as publishing_selectors
 
 
 def _refusal_to_form(form, refusal: Refused) -> None:
@@ -94,6 +95,7 @@ def post_detail(request, post_id):
             "post": post,
             "check": post_services.check_post_body(shown_body, post.incident),
             "history": selectors.post_history(post),
+            "deliveries": publishing_selectors.deliveries_for_post(user=request.user, post=post),
             "body_form": body_form,
             "review_form": review_form,
             "reason_form": reason_form,
@@ -156,7 +158,7 @@ def _act(request, post, action, body_form, review_form, reason_form, is_author) 
 @require_http_methods(["GET", "POST"])
 def update_create(request, reference):
     incident = selectors.incident_for_desk(user=request.user, reference=reference)
-    form = PostBodyForm(request.POST or None)
+    form = PostBodyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             post = post_services.post_draft_update(
@@ -184,7 +186,7 @@ def alert_create(request):
         if access.precinct_ids_for(request.user):
             raise PermissionDenied("Only supervisors write alerts.")
         raise Http404("You are not a member of any precinct.")
-    form = AlertForm(request.POST or None, precincts=precincts)
+    form = AlertForm(request.POST if request.method == "POST" else None, precincts=precincts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         precinct = next(p for p in precincts if p.pk == data["precinct"])
@@ -260,7 +262,7 @@ def review_bulk_approve(request):
 def precinct_hold(request, slug):
     precinct = get_object_or_404(Precinct, slug=slug, pk__in=access.precinct_ids_for(request.user))
     access.require_supervisor(request.user, precinct.pk)
-    form = ReasonForm(request.POST or None, label="Why is publishing on hold?")
+    form = ReasonForm(request.POST if request.method == "POST" else None, label="Why is publishing on hold?")
     if request.method == "POST":
         try:
             if request.POST.get("action") == "release":

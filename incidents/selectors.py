@@ -35,13 +35,16 @@ def incident_desk_list(*, user, filters: dict, cursor: str | None, page_size: in
 
 
 def _search(query: str) -> Q:
+    """A reference, or every word somewhere in the report's text, in any order."""
+    text = Q()
+    for word in query.split()[:8]:
+        text &= (
+            Q(public_summary__icontains=word)
+            | Q(public_location__icontains=word)
+            | Q(internal_narrative__icontains=word)
+            | Q(reporter_name__icontains=word)
+        )
     reference = normalise_reference(query)
-    text = (
-        Q(public_summary__icontains=query)
-        | Q(public_location__icontains=query)
-        | Q(internal_narrative__icontains=query)
-        | Q(reporter_name__icontains=query)
-    )
     return Q(reference=reference) | text if reference else text
 
 

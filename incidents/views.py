@@ -45,7 +45,7 @@ def incident_list(request):
 def incident_create(request):
     _require_staff(request.user)
     precincts = list(access.precincts_for(request.user))
-    form = IncidentForm(request.POST or None, precincts=precincts)
+    form = IncidentForm(request.POST if request.method == "POST" else None, precincts=precincts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         precinct = next(p for p in precincts if p.pk == data["precinct"])
@@ -80,7 +80,7 @@ def incident_create(request):
 def incident_detail(request, reference):
     incident = selectors.incident_for_desk(user=request.user, reference=reference)
     staff = selectors.precinct_staff(incident.precinct_id)
-    form = FollowUpForm(request.POST or None, incident=incident, staff=staff)
+    form = FollowUpForm(request.POST if request.method == "POST" else None, incident=incident, staff=staff)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -68,3 +68,23 @@ def env_url(name: str, default: str | None, *, schemes: set[str]) -> str | None:
         allowed = ", ".join(sorted(schemes))
         raise ImproperlyConfigured(f"{name} must be a URL starting with one of: {allowed}; got {value!r}.")
     return value
+
+
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate such as 120/minute (DRF's format)."""
+    value = env_str(name, default)
+    number, _, period = value.partition("/")
+    if not (number.isdigit() and period in _RATE_PERIODS):
+        raise ImproperlyConfigured(f"{name} must look like 120/minute (per second, minute, hour or day); got {value!r}.")
+    return value
+
+
+def env_log_level(name: str, default: str) -> str:
+    value = env_str(name, default).upper()
+    if value not in _LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(_LOG_LEVELS)}; got {value!r}.")
+    return value

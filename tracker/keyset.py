@@ -6,7 +6,7 @@ rows strictly after it in the ordering `(-<time field>, -id)`.
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 
@@ -36,8 +36,10 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         parsed = datetime.fromisoformat(moment)
         if parsed.tzinfo is None:
             return None
+        # Times at the very edge of the calendar cannot be converted to UTC.
+        parsed = parsed.astimezone(UTC)
         return parsed, int(pk)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, OverflowError):
         return None
 
 

@@ -14,7 +14,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from tracker.env import env_bool, env_int, env_list, env_str, env_url
+from tracker.env import env_bool, env_int, env_list, env_log_level, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,10 +39,13 @@ INSTALLED_APPS = [
     "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "csp",
     "precincts",
     "incidents",
+    "publishing",
 ]
 
 MIDDLEWARE = [
@@ -123,11 +126,67 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Queueing a task while the broker is down gives up after about a second
+# (capped retries), so a supervisor's "publish" is not held up; the row is in
+# the database and the delivery sweeper queues it once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
+
+# Channel deliveries (publishing/). A delivery task makes at most three HTTP
+# calls (sign in, look up, send), each with a timeout of an eighth of the soft
+# limit; the soft limit ends a slow attempt as "outcome unknown", recorded;
+# the hard limit kills what the soft one could not. Settable from the
+# environment so that the crash test can run with short limits.
+PUBLISHING_TASK_TIME_LIMIT = env_int("PUBLISHING_TASK_TIME_LIMIT", 60, minimum=5)
+PUBLISHING_TASK_SOFT_TIME_LIMIT = PUBLISHING_TASK_TIME_LIMIT * 4 // 5
+# A claim older than this belongs to a task that is dead (its hard limit has
+# passed, plus a margin for clocks that differ between machines), so the
+# sweeper gives the delivery to another worker, which asks the network first.
+PUBLISHING_CLAIM_EXPIRY = PUBLISHING_TASK_TIME_LIMIT + max(5, PUBLISHING_TASK_TIME_LIMIT // 4)
+# Retries back off exponentially with jitter up to this many seconds, queued
+# with a countdown; a longer wait (a large Retry-After) stays in the database
+# for the sweeper instead of in the broker.
+PUBLISHING_MAX_COUNTDOWN = 600
+# Capped retries: after this many attempts a delivery is marked failed and
+# waits for a supervisor's retry (8 attempts span about 40 minutes).
+PUBLISHING_MAX_ATTEMPTS = 8
+CELERY_TASK_ANNOTATIONS = {
+    name: {
+        # Acknowledge a delivery's message only after the task ran, and put it
+        # back when the worker process running it dies (SIGKILL, OOM): a crash
+        # never loses it. Running it twice is safe: the delivery is claimed
+        # with a conditional UPDATE before anything is sent.
+        "acks_late": True,
+        "reject_on_worker_lost": True,
+        "soft_time_limit": PUBLISHING_TASK_SOFT_TIME_LIMIT,
+        "time_limit": PUBLISHING_TASK_TIME_LIMIT,
+    }
+    for name in ("publishing.tasks.send_delivery", "publishing.tasks.retract_delivery")
+}
+# Redis gives an unacknowledged message to another worker after this long. A
+# retry queued with a countdown sits unacknowledged in a worker until it is
+# due, so this must exceed the longest countdown plus the hard time limit, or
+# the message would run twice (harmless, but wasted). An hour is kombu's
+# default, written out because it matters here.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= PUBLISHING_MAX_COUNTDOWN + PUBLISHING_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("PUBLISHING_TASK_TIME_LIMIT is too long for the broker's visibility timeout.")
+# When the broker connection drops, let running late-acknowledged tasks finish
+# and record their outcome; the copy redelivered later finds the work done.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # One beat process runs this schedule (Procfile: `beat`). The publisher is
 # idempotent, so a late or doubled run publishes nothing twice.
 CELERY_BEAT_SCHEDULE = {
     "publish-due-posts": {"task": "incidents.tasks.publish_due_posts", "schedule": 15.0},
+    # Hands back deliveries of dead tasks and queues again those whose message
+    # was lost; idempotent, so a late or doubled run sends nothing twice.
+    "sweep-deliveries": {"task": "publishing.tasks.sweep_deliveries", "schedule": 30.0},
 }
+
+# --- Channels ----------------------------------------------------------------
+# Fernet key(s) that encrypt channel secrets at rest, comma-separated: the
+# first encrypts, all decrypt (rotation). Absent: with DEBUG on, a key derived
+# from SECRET_KEY; with DEBUG off, channels with secrets refuse to be saved.
+CHANNEL_SECRETS_KEY = env_list("CHANNEL_SECRETS_KEY", [])
 
 # --- Auth, sessions, lockout -----------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -207,9 +266,40 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_ANON_RATE", "120/minute"),
-        "user": env_str("API_USER_RATE", "600/minute"),
+        "anon": env_rate("API_ANON_RATE", "120/minute"),
+        "user": env_rate("API_USER_RATE", "600/minute"),
+        # POST /api/v1/auth/token/ (sign-in), on top of django-axes' lockout.
+        "auth": env_rate("API_AUTH_RATE", "10/minute"),
     },
+    "DEFAULT_SCHEMA_CLASS": "incidents.api.schema.ApiSchema",
+}
+
+# OpenAPI 3 schema at /api/schema/, Swagger UI at /api/docs/ from local static files.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OpenBlotter API",
+    "DESCRIPTION": (
+        "Public, read-only data (precincts, published posts, reports by reference) and the staff API "
+        "(incidents, follow-ups, posts and their review). Errors always look like "
+        '{"detail": "...", "errors": {"field": ["message"]}}. Staff sign in with a token from '
+        "POST /api/v1/auth/token/ (send `Authorization: Token <key>`) or a desk session with a CSRF token."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Separate request and response components: read-only fields are never asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.Status",
+        "PostStatusEnum": "incidents.models.PostStatus",
+        "PostKindEnum": "incidents.models.PostKind",
+        "OutcomeEnum": "incidents.models.Outcome",
+        "SourceEnum": "incidents.models.Source",
+        "PriorityEnum": "incidents.models.Priority",
+        "RoleEnum": "precincts.models.Membership.Role",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- E-mail ------------------------------------------------------------------
@@ -252,5 +342,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
 }
