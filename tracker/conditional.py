@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
@@ -34,7 +35,7 @@ def conditional_page(
         return _finish(not_modified, etag, last_modified_ts)
 
     key = f"page:{digest}"
-    cached = cache.get(key)
+    cached = cache.get(key) if settings.PUBLIC_PAGE_CACHE else None
     if cached is not None:
         content, content_type, status = cached
         response = HttpResponse(content, content_type=content_type, status=status)
@@ -42,7 +43,7 @@ def conditional_page(
         response = render()
         if hasattr(response, "render"):
             response = response.render()
-        if response.status_code == 200:
+        if response.status_code == 200 and settings.PUBLIC_PAGE_CACHE:
             cache.set(key, (response.content, response["Content-Type"], 200), MAX_AGE + 5)
     return _finish(response, etag, last_modified_ts)
 
