@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents import selectors
@@ -66,17 +68,16 @@ def post_detail(request, post_id):
     status = 200
 
     if request.method == "POST":
+        conflict = None
         try:
-            done = _act(request, post, action, body_form, review_form, reason_form, is_author)
-        except PostConflict as conflict:
+            # One transaction: a submit refused after its edit saves nothing.
+            with transaction.atomic():
+                done = _act(request, post, action, body_form, review_form, reason_form, is_author)
+        except PostConflict as error:
             if action not in ("save", "submit"):
-                messages.error(request, conflict.message)
+                messages.error(request, error.message)
                 return redirect("desk:post_detail", post_id=post.pk)
-            # Keep what the author typed, on top of the post's new state.
-            post = selectors.post_for_desk(user=request.user, post_id=post_id)
-            body_form = PostBodyForm({"body": request.POST.get("body", ""), "version": post.version})
-            body_form.is_valid()
-            body_form.add_error(None, conflict.message)
+            conflict = error
             done = None
         except Refused as refusal:
             _refusal_to_form({"review": review_form, "retract": reason_form}.get(action, body_form), refusal)
@@ -84,7 +85,13 @@ def post_detail(request, post_id):
         if done:
             messages.success(request, done)
             return redirect("desk:post_detail", post_id=post.pk)
-        status = 200 if action == "check" else 409 if body_form.non_field_errors() else 400
+        if conflict is not None:
+            # Keep what the author typed, on top of the post's new state.
+            post = selectors.post_for_desk(user=request.user, post_id=post_id)
+            body_form = PostBodyForm({"body": request.POST.get("body", ""), "version": post.version})
+            body_form.is_valid()
+            body_form.add_error(None, conflict.message)
+        status = 200 if action == "check" else 409 if conflict is not None else 400
 
     # Findings for the text on screen: what was just typed, or the saved text.
     shown_body = body_form.data.get("body", post.body) if body_form.is_bound else post.body
@@ -128,7 +135,10 @@ def _act(request, post, action, body_form, review_form, reason_form, is_author) 
         return None
     if action == "review":
         access.require_supervisor(user, post.precinct_id)
-        if not review_form.is_valid():
+        # A typed publishing time is the precinct's local time.
+        with timezone.override(post.precinct.tzinfo):
+            valid = review_form.is_valid()
+        if not valid:
             return None
         data = review_form.cleaned_data
         if data["decision"] == ReviewForm.APPROVE:
@@ -237,6 +247,8 @@ def review_queue(request):
 @require_POST
 def review_bulk_approve(request):
     if not access.precinct_ids_for(request.user, role="supervisor"):
+        if not access.precinct_ids_for(request.user):
+            raise Http404("You are not a member of any precinct.")
         raise PermissionDenied("Only supervisors review posts.")
     posts = {p.pk: p for p in selectors.review_queue(user=request.user)}
     form = BulkApproveForm(request.POST, post_ids=list(posts))

@@ -113,7 +113,10 @@ def post_desk_list(
 def last_seen_bodies(posts) -> dict[int, str]:
     """For each post, the text as it stood at the last supervisor decision (if any)."""
     seen: dict[int, str] = {}
-    events = PostEvent.objects.filter(post__in=posts, to_status__in=REVIEW_DECISIONS).order_by(
+    # A decision is a move out of review; the author's later edits don't count as "seen".
+    events = PostEvent.objects.filter(
+        post__in=posts, from_status=PostStatus.IN_REVIEW, to_status__in=REVIEW_DECISIONS
+    ).order_by(
         "post_id", "created_at", "id"
     )
     for event in events.only("post_id", "body"):

@@ -171,10 +171,10 @@ def post_create_alert(*, acting_user, precinct: Precinct, body: str, publish_now
 
 def post_edit(*, acting_user, post: Post, body: str, expected_version: int) -> Post:
     """The author revises the text. An edit after approval sends it back to review."""
-    body = _clean_body(body)
     access.require_member(acting_user, post.precinct_id)
     if post.author_id != acting_user.pk:
-        raise Refused("Only the author can edit this post; request changes instead.")
+        raise PermissionDenied("Only the author can edit this post; request changes instead.")
+    body = _clean_body(body)
     with transaction.atomic():
         current = _locked(post, expect=EDITABLE_POST_STATUSES, expected_version=expected_version)
         if current.body == body:
@@ -201,7 +201,7 @@ def post_submit(*, acting_user, post: Post, expected_version: int | None = None)
     """The author sends a draft to the precinct's supervisors."""
     access.require_member(acting_user, post.precinct_id)
     if post.author_id != acting_user.pk:
-        raise Refused("Only the author can submit this post for review.")
+        raise PermissionDenied("Only the author can submit this post for review.")
     with transaction.atomic():
         current = _locked(
             post, expect=(PostStatus.DRAFT, PostStatus.CHANGES_REQUESTED), expected_version=expected_version
@@ -369,10 +369,17 @@ def _public_changed(post: Post) -> None:
 
 def _on_published(post: Post) -> None:
     """Hook for what publishing sets off (feeds, caches, channels): after commit."""
+    from publishing.services import deliveries_create_for_post
+
+    # In this transaction: the post is never published without its deliveries.
+    deliveries_create_for_post(post=post)
 
 
 def _on_retracted(post: Post) -> None:
     """Hook for what a retraction sets off (feeds, caches, channels): after commit."""
+    from publishing.services import deliveries_retract_for_post
+
+    deliveries_retract_for_post(post=post)
 
 
 # --- holds -------------------------------------------------------------------------
