@@ -1,6 +1,6 @@
 """RSS 2.0 and Atom 1.0 feeds, per precinct and city-wide.
 
-Entries have stable ids (the post's permalink). A withdrawn post stays in the
+Entries have stable ids: the post's absolute permalink, which never changes. A withdrawn post stays in the
 feed, retitled and with its `updated` time moved, so readers see the change.
 """
 
@@ -33,10 +33,6 @@ class _PostFeed(Feed):
         return post.body
 
     def item_link(self, post):
-        return reverse("post_detail", args=[post.pk])
-
-    def item_guid(self, post):
-        # Stable: the permalink never changes, whatever happens to the post.
         return reverse("post_detail", args=[post.pk])
 
     def item_pubdate(self, post):

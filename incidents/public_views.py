@@ -8,16 +8,17 @@ withdrawn; see tracker.conditional.
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from incidents import public, stats
 from incidents.references import normalise_reference
 from tracker.conditional import conditional_page
+from tracker.keyset import decode_cursor
 
 HOME_LATEST = 10
 
 
-@require_GET
+@require_safe
 def home(request):
     precincts = list(public.public_precincts())
     changed = max((p.public_changed_at for p in precincts), default=None)
@@ -29,7 +30,7 @@ def home(request):
     return conditional_page(request, parts=("home", changed), last_modified=changed, render=render_page)
 
 
-@require_GET
+@require_safe
 def timeline(request, slug):
     precinct = public.public_precinct(slug)
 
@@ -46,7 +47,7 @@ def timeline(request, slug):
                 "categories": categories,
                 "chosen": chosen,
                 "summary": stats.summary_strip(precinct),
-                "is_first_page": not request.GET.get("before"),
+                "is_first_page": decode_cursor(request.GET.get("before")) is None,
             },
         )
 
@@ -58,7 +59,7 @@ def timeline(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def precinct_stats(request, slug):
     precinct = public.public_precinct(slug)
 
@@ -76,7 +77,7 @@ def precinct_stats(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def post_detail(request, post_id):
     post = public.public_post(post_id)
     changed = post.retracted_at or post.published_at
@@ -89,7 +90,7 @@ def post_detail(request, post_id):
     )
 
 
-@require_GET
+@require_safe
 def report_lookup(request):
     """The look-up box: a typed reference leads to its page, or to a friendly 404."""
     typed = request.GET.get("reference", "")
@@ -99,7 +100,7 @@ def report_lookup(request):
     return redirect("report_detail", reference=reference)
 
 
-@require_GET
+@require_safe
 def report_detail(request, reference):
     canonical = normalise_reference(reference)
     if canonical is not None and canonical != reference:
@@ -149,7 +150,7 @@ def _chart(trend, width=640, height=240, pad_left=36, pad_bottom=28, pad_top=12)
     }
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     lines = [
         "User-agent: *",

@@ -127,7 +127,8 @@ def _week_start(moment: datetime) -> datetime:
 
 def precinct_numbers(precinct) -> dict:
     """All windows, by category, and the weekly trend; cached for a few minutes."""
-    key = f"stats:v1:{precinct.pk}"
+    # Publishing moves public_changed_at, so shares of published follow-ups are never stale.
+    key = f"stats:v1:{precinct.pk}:{precinct.public_changed_at.timestamp()}"
     numbers = cache.get(key)
     if numbers is None:
         with timezone.override(precinct.tzinfo):
