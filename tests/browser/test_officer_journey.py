@@ -38,10 +38,13 @@ def test_an_officer_logs_a_report_and_resolves_it_on_a_phone(phone_page, officer
     page.get_by_label("Outcome (when closing)").select_option(label="Ticket or summons issued")
     page.get_by_label("Public note (shown on the report's public page)").fill("The car was ticketed and moved.")
     page.get_by_role("button", name="Record follow-up").click()
-    page.get_by_text("Follow-up recorded.").wait_for()
+    # Closing the report drafts its public post, and the officer lands on it (test_post_review_journey.py).
+    page.get_by_text("A public post was drafted for you").wait_for()
 
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED
     assert incident.outcome == "summons"
     assert FollowUp.objects.filter(incident=incident).count() == 3
+    page.get_by_role("link", name=f"Report {incident.reference}").click()
+    page.wait_for_url(f"**/desk/incidents/{incident.reference}/")
     assert page.locator(".desk-status").first.inner_text() == "Resolved"
