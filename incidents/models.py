@@ -241,10 +241,6 @@ class FollowUp(models.Model):
     def __str__(self):
         return f"{self.incident.reference} follow-up {self.pk}"
 
-    @property
-    def is_status_change(self) -> bool:
-        return bool(self.to_status)
-
     def save(self, *args, **kwargs):
         # History is append-only: an entry, once written, is never rewritten,
         # not even through a new object carrying an old id (INSERT only).

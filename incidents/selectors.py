@@ -116,9 +116,7 @@ def last_seen_bodies(posts) -> dict[int, str]:
     # A decision is a move out of review; the author's later edits don't count as "seen".
     events = PostEvent.objects.filter(
         post__in=posts, from_status=PostStatus.IN_REVIEW, to_status__in=REVIEW_DECISIONS
-    ).order_by(
-        "post_id", "created_at", "id"
-    )
+    ).order_by("post_id", "created_at", "id")
     for event in events.only("post_id", "body"):
         seen[event.post_id] = event.body
     return seen

@@ -1,9 +1,33 @@
-"""One error format for the whole API: {"detail": "...", "errors": {field: [messages]}}."""
+"""One error format for the whole API: {"detail": "...", "errors": {field: [messages]}}.
+
+A lost race (409) adds "current": the record's state now, so a client can
+show it and try again.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Refusal(exceptions.ValidationError):
+    """A request the rules refuse (400). `detail` is the message, `errors` names the field at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__({field or "non_field_errors": [message]})
+        self.summary = message
+
+
+class Conflict(exceptions.APIException):
+    """Someone else changed the record first (409); nothing was applied. `current` is its state now."""
+
+    status_code = 409
+    default_detail = "Someone else changed this first; nothing you sent was applied."
+    default_code = "conflict"
+
+    def __init__(self, detail=None, *, current: dict | None = None):
+        super().__init__(detail)
+        self.current = current
 
 
 def _flatten(errors) -> dict[str, list[str]]:
@@ -29,8 +53,10 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
-        response.data = {"detail": "Some fields are not valid.", "errors": errors}
+        response.data = {"detail": getattr(exc, "summary", None) or "Some fields are not valid.", "errors": errors}
     else:
         detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else str(exc)
         response.data = {"detail": str(detail), "errors": {}}
+    if getattr(exc, "current", None) is not None:
+        response.data["current"] = exc.current
     return response

@@ -79,7 +79,9 @@ def env_rate(name: str, default: str) -> str:
     value = env_str(name, default)
     number, _, period = value.partition("/")
     if not (number.isdigit() and period in _RATE_PERIODS):
-        raise ImproperlyConfigured(f"{name} must look like 120/minute (per second, minute, hour or day); got {value!r}.")
+        raise ImproperlyConfigured(
+            f"{name} must look like 120/minute (per second, minute, hour or day); got {value!r}."
+        )
     return value
 
 

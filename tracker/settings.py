@@ -108,6 +108,10 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rendered public pages are cached (key = what they show + the minute), so a
+# surge on one timeline renders it about once a minute. Off only to measure.
+PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
+
 # --- Celery ----------------------------------------------------------------
 # Without a broker the demo runs every task inline, in the web process.
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", None, schemes={"redis", "rediss", "amqp", "amqps"})

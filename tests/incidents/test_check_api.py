@@ -263,13 +263,6 @@ def test_it_names_a_text_that_is_not_a_string(officer_client, text):
     assert_error(check(officer_client, {"text": text}), 400, field="text")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Bug: CheckRequestSerializer.text is a plain DRF CharField, which coerces numbers to strings, "
-        "so {'text': 123} is checked as '123' (200) instead of refused (400)."
-    ),
-)
 @pytest.mark.parametrize("text", [123, 4.5])
 def test_it_names_a_text_that_is_a_number(officer_client, text):
     assert_error(check(officer_client, {"text": text}), 400, field="text")

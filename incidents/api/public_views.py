@@ -1,0 +1,129 @@
+"""The public, read-only API: what the public pages show, nothing more.
+
+Reads go through `incidents.public` (public fields only, active precincts only,
+published or withdrawn posts only); anything else answers 404.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from incidents import public
+from incidents.api.base import ApiView
+from incidents.api.pagination import NameCursor, PublicPostCursor
+from incidents.api.public_serializers import (
+    PublicCategorySerializer,
+    PublicPostSerializer,
+    PublicPrecinctSerializer,
+    PublicReportSerializer,
+)
+from incidents.models import Category
+
+SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The precinct's slug.")
+
+
+class PublicPostFilterSerializer(serializers.Serializer):
+    category = serializers.SlugField(required=False, help_text="Only posts in this category (its slug).")
+
+
+class PublicView(ApiView):
+    permission_classes = [AllowAny]
+    api_tag = "public"
+
+
+class CategoryListView(PublicView):
+    serializer_class = PublicCategorySerializer
+    pagination_class = NameCursor
+    error_statuses = {"GET": (404,)}
+
+    @extend_schema(summary="Report categories", responses=PublicCategorySerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(public.public_categories())
+        return self.get_paginated_response(PublicCategorySerializer(page, many=True).data)
+
+
+class PrecinctListView(PublicView):
+    serializer_class = PublicPrecinctSerializer
+    pagination_class = NameCursor
+    error_statuses = {"GET": (404,)}
+
+    @extend_schema(summary="Precincts", responses=PublicPrecinctSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(public.public_precincts())
+        return self.get_paginated_response(PublicPrecinctSerializer(page, many=True).data)
+
+
+class PrecinctDetailView(PublicView):
+    serializer_class = PublicPrecinctSerializer
+    error_statuses = {"GET": (404,)}
+
+    @extend_schema(summary="One precinct", parameters=[SLUG])
+    def get(self, request, slug):
+        return Response(PublicPrecinctSerializer(public.public_precinct(slug)).data)
+
+
+def _posts_page(view, request, posts):
+    filters = PublicPostFilterSerializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    if slug := filters.validated_data.get("category"):
+        category = Category.objects.filter(slug=slug).first()
+        posts = posts.filter(category=category) if category else posts.none()
+    page = view.paginate_queryset(posts)
+    return view.get_paginated_response(PublicPostSerializer(page, many=True).data)
+
+
+class PrecinctPostListView(PublicView):
+    serializer_class = PublicPostSerializer
+    pagination_class = PublicPostCursor
+    error_statuses = {"GET": (400, 404)}
+
+    @extend_schema(
+        summary="A precinct's timeline: its published posts, newest first",
+        description="Withdrawn posts stay listed, marked withdrawn with the public reason.",
+        parameters=[SLUG, PublicPostFilterSerializer],
+        responses=PublicPostSerializer(many=True),
+    )
+    def get(self, request, slug):
+        precinct = public.public_precinct(slug)
+        return _posts_page(self, request, public.public_posts().filter(precinct=precinct))
+
+
+class PublicPostListView(PublicView):
+    serializer_class = PublicPostSerializer
+    pagination_class = PublicPostCursor
+    error_statuses = {"GET": (400, 404)}
+
+    @extend_schema(
+        summary="Published posts of every precinct, newest first",
+        parameters=[PublicPostFilterSerializer],
+        responses=PublicPostSerializer(many=True),
+    )
+    def get(self, request):
+        return _posts_page(self, request, public.public_posts())
+
+
+class PublicPostDetailView(PublicView):
+    serializer_class = PublicPostSerializer
+    error_statuses = {"GET": (404,)}
+
+    @extend_schema(
+        summary="One published post",
+        description="Posts that are not published (drafts, in review, rejected) answer 404.",
+        parameters=[OpenApiParameter("post_id", int, OpenApiParameter.PATH, description="The post's id.")],
+    )
+    def get(self, request, post_id):
+        return Response(PublicPostSerializer(public.public_post(post_id)).data)
+
+
+class ReportDetailView(PublicView):
+    serializer_class = PublicReportSerializer
+    error_statuses = {"GET": (404,)}
+
+    @extend_schema(
+        summary="A report's public status, by its reference",
+        description="Public fields only, with dated public notes and the published posts about it.",
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="The reference code.")],
+    )
+    def get(self, request, reference):
+        return Response(PublicReportSerializer(public.public_report(reference)).data)
