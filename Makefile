@@ -30,7 +30,7 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run --settings=tracker.settings_test
+	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run --settings=tracker.settings_test
 
 format: install
 	$(PY) -m ruff format .
