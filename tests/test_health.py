@@ -1,7 +1,6 @@
 """The liveness and readiness probes the load balancer and the orchestrator call."""
 
 import socket
-import time
 
 import pytest
 
@@ -62,14 +61,11 @@ def test_it_is_ready_with_the_database_and_inline_tasks(client, broker):
 @pytest.mark.django_db
 def test_it_is_not_ready_when_the_broker_does_not_answer(client, broker):
     broker(CLOSED_PORT)
-    started = time.monotonic()
     response = client.get("/readyz")
-    elapsed = time.monotonic() - started
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
     assert body["checks"] == {"database": "ok", "broker": "error"}
-    assert elapsed < 5, f"the probe took {elapsed:.1f}s"
     assert_not_cached(response)
     # With DEBUG off (as in production) the answer does not give away addresses or error text.
     assert "errors" not in body
