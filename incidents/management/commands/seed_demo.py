@@ -27,6 +27,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Max
+from django.test.utils import override_settings
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -143,6 +144,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="Random seed for the bulk incidents.")
 
     def handle(self, *args, **options):
+        # The demo's review traffic would otherwise e-mail (print) every supervisor and author.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._handle(**options)
+
+    def _handle(self, **options):
         if options["incidents"] < 0:
             raise CommandError("--incidents must be 0 or more.")
         if options["batch_size"] < 1:
