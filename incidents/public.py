@@ -4,6 +4,8 @@ Everything here selects public fields only (`.only(...)`), so a private
 field is never even loaded on a public code path.
 """
 
+from datetime import datetime
+
 from django.db.models import Max, Prefetch
 from django.http import Http404
 
@@ -100,6 +102,21 @@ def public_post(post_id: int) -> Post:
 
 def public_categories():
     return Category.objects.filter(is_active=True).only("id", "name", "slug").order_by("name")
+
+
+def public_report_marker(reference: str) -> tuple[str, datetime]:
+    """(canonical reference, when anything public about it last changed): one small query; 404 otherwise."""
+    canonical = normalise_reference(reference)
+    row = (
+        Incident.objects.filter(reference=canonical, precinct__is_active=True)
+        .values_list("updated_at", "precinct__public_changed_at")
+        .first()
+        if canonical
+        else None
+    )
+    if row is None:
+        raise Http404("No such report.")
+    return canonical, max(row)
 
 
 def public_report(reference: str) -> Incident:

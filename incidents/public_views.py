@@ -106,15 +106,16 @@ def report_detail(request, reference):
     if canonical is not None and canonical != reference:
         return redirect("report_detail", reference=canonical)
     try:
-        incident = public.public_report(reference)
+        canonical, changed = public.public_report_marker(reference)
     except Http404:
         return render(request, "public/report_not_found.html", {"typed": reference}, status=404)
-    changed = max(incident.updated_at, incident.precinct.public_changed_at)
 
     def render_page():
+        incident = public.public_report(canonical)
         return render(request, "public/report.html", {"incident": incident, "precinct": incident.precinct})
 
-    return conditional_page(request, parts=("report", incident.pk, changed), last_modified=changed, render=render_page)
+    # A 304 or a cached page costs the one small query above.
+    return conditional_page(request, parts=("report", canonical, changed), last_modified=changed, render=render_page)
 
 
 def _chart(trend, width=640, height=240, pad_left=36, pad_bottom=28, pad_top=12):

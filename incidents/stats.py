@@ -24,7 +24,7 @@ DAY = 86400.0
 
 @dataclass
 class Figures:
-    """The numbers for one window and one category (or all categories)."""
+    """Counts and durations gathered for one window and one category (or all)."""
 
     received: int = 0
     closed: int = 0
@@ -33,37 +33,41 @@ class Figures:
     days_to_first_update: list[float] = field(default_factory=list)
     days_to_resolution: list[float] = field(default_factory=list)
 
-    @staticmethod
-    def _shown(value, n):
-        return value if n >= MIN_REPORTS else None
+    def summary(self) -> "Summary":
+        return Summary(
+            received_shown=_shown(self.received, self.received),
+            closed_shown=_shown(self.closed, self.closed),
+            resolved_shown=_shown(self.resolved, self.resolved),
+            median_first_update=_median(self.days_to_first_update),
+            median_resolution=_median(self.days_to_resolution),
+            share_with_post=_shown(round(100 * self.closed_with_post / self.closed), self.closed)
+            if self.closed
+            else None,
+        )
 
-    @property
-    def received_shown(self):
-        return self._shown(self.received, self.received)
 
-    @property
-    def closed_shown(self):
-        return self._shown(self.closed, self.closed)
+@dataclass(frozen=True)
+class Summary:
+    """What a page shows for one window and category: None where a figure rests on too few reports.
 
-    @property
-    def resolved_shown(self):
-        return self._shown(self.resolved, self.resolved)
+    Only these few numbers are cached, never the per-report durations, so a
+    cache hit costs the same at 10,000 reports as at 1,000,000.
+    """
 
-    @property
-    def median_first_update(self):
-        values = self.days_to_first_update
-        return self._shown(round(statistics.median(values), 1), len(values)) if values else None
+    received_shown: int | None
+    closed_shown: int | None
+    resolved_shown: int | None
+    median_first_update: float | None
+    median_resolution: float | None
+    share_with_post: int | None
 
-    @property
-    def median_resolution(self):
-        values = self.days_to_resolution
-        return self._shown(round(statistics.median(values), 1), len(values)) if values else None
 
-    @property
-    def share_with_post(self):
-        if self.closed < MIN_REPORTS:
-            return None
-        return round(100 * self.closed_with_post / self.closed)
+def _shown(value, n):
+    return value if n >= MIN_REPORTS else None
+
+
+def _median(values: list[float]) -> float | None:
+    return _shown(round(statistics.median(values), 1), len(values)) if values else None
 
 
 def _rows(precinct_id: int, since: datetime):
@@ -116,7 +120,8 @@ def _compute(precinct_id: int, now: datetime) -> dict:
         if status == Status.RESOLVED and resolved_at is not None and resolved_at >= trend_start:
             weeks.setdefault(_week_start(resolved_at), [0, 0])[1] += 1
     trend = [(week, counts[0], counts[1]) for week, counts in sorted(weeks.items()) if week >= trend_start]
-    return {"windows": windows, "trend": trend, "computed_at": now}
+    summaries = {days: {key: figures.summary() for key, figures in rows.items()} for days, rows in windows.items()}
+    return {"windows": summaries, "trend": trend, "computed_at": now}
 
 
 def _week_start(moment: datetime) -> datetime:
@@ -137,6 +142,6 @@ def precinct_numbers(precinct) -> dict:
     return numbers
 
 
-def summary_strip(precinct) -> Figures:
+def summary_strip(precinct) -> Summary:
     """The 30-day figures the timeline shows at the top."""
     return precinct_numbers(precinct)["windows"][30][None]
