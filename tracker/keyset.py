@@ -48,7 +48,11 @@ def paginate(queryset: QuerySet, *, field: str, cursor: str | None, size: int) -
     position = decode_cursor(cursor)
     if position is not None:
         moment, pk = position
-        queryset = queryset.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk}))
+        # The plain `<=` bound lets the database start its index scan at the
+        # cursor; the OR alone would make it walk the index from the top.
+        queryset = queryset.filter(**{f"{field}__lte": moment}).filter(
+            Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk})
+        )
     rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
     items, more = rows[:size], len(rows) > size
     next_cursor = encode_cursor(getattr(items[-1], field), items[-1].pk) if more else None
