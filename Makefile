@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEMO_ENV := DEBUG=1 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
-.PHONY: demo test lint format install worker beat check-deploy bench clean
+.PHONY: demo test lint format install worker beat check-deploy bench bench-quick clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ beat: install
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=blotter.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+## bench: the city-scale benchmark on PostgreSQL (10,000 then 1,000,000 incidents), prints the table; docs/BENCHMARKS.md
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+## bench-quick: a smoke run of the benchmark (2,000 and 20,000 incidents, 3 s per run)
+bench-quick: install
+	$(PY) bench/run.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -43,6 +43,8 @@ def conditional_page(
         response = render()
         if hasattr(response, "render"):
             response = response.render()
+        # One body instead of many written chunks (feeds write one per element).
+        response.content = response.content
         if response.status_code == 200 and settings.PUBLIC_PAGE_CACHE:
             cache.set(key, (response.content, response["Content-Type"], 200), MAX_AGE + 5)
     return _finish(response, etag, last_modified_ts)

@@ -1,0 +1,12 @@
+-- wrk's --latency prints the 50/75/90/99th percentiles but not the 95th:
+-- print one machine-readable line with everything bench/run.py needs.
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, ' ..
+    '"mean_us": %.1f, "max_us": %d, "err_connect": %d, "err_read": %d, "err_write": %d, ' ..
+    '"err_status": %d, "err_timeout": %d}\n',
+    summary.requests, summary.duration, summary.bytes,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    latency.mean, latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+end
