@@ -2,8 +2,7 @@
 
 With DEBUG off, pages link static files through WhiteNoise's manifest, so the
 files must be collected first; the benchmark collects them under
-bench/.staticfiles/ rather than into the project's staticfiles/, with a
-storage that ignores the vendored files' missing source maps (bench/storage.py).
+bench/.staticfiles/ rather than into the project's staticfiles/.
 The URLconf is the application's, with the calibration pages appended after
 every application URL (bench/urls.py, bench/calibration.py), and their
 template directory is searched after the application's. Everything else comes
@@ -11,9 +10,8 @@ from the environment exactly as in production (see bench/run.py).
 """
 
 from tracker.settings import *  # noqa: F403
-from tracker.settings import BASE_DIR, STORAGES, TEMPLATES
+from tracker.settings import BASE_DIR, TEMPLATES
 
 STATIC_ROOT = BASE_DIR / "bench" / ".staticfiles"
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "bench.storage.BenchStaticFilesStorage"}}
 ROOT_URLCONF = "bench.urls"
 TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]}]

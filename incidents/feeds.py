@@ -50,7 +50,8 @@ class _PostFeed(Feed):
 
 class PrecinctRssFeed(_PostFeed):
     def get_object(self, request, slug):
-        return public.public_precinct(slug)
+        # Looked up once, in __call__, for the ETag; the feed reuses it.
+        return request.feed_precinct
 
     def title(self, precinct):
         return f"{precinct.name} — how reports were followed up"
@@ -71,7 +72,7 @@ class PrecinctRssFeed(_PostFeed):
         return public.timeline_page(precinct=precinct, category=None, cursor=None, size=FEED_SIZE).items
 
     def __call__(self, request, *args, **kwargs):
-        precinct = public.public_precinct(kwargs["slug"])
+        precinct = request.feed_precinct = public.public_precinct(kwargs["slug"])
         return conditional_page(
             request,
             parts=(type(self).__name__, precinct.pk, precinct.public_changed_at),

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,8 +25,7 @@ def _refusal_to_form(form, refusal: Refused) -> None:
 
 @login_required
 def post_list(request):
-    if not access.precinct_ids_for(request.user):
-        raise Http404("You are not a member of any precinct.")
+    access.require_staff(request.user)
     status = request.GET.get("status") or None
     if status not in PostStatus.values:
         status = None
@@ -191,11 +189,8 @@ def update_create(request, reference):
 @login_required
 @require_http_methods(["GET", "POST"])
 def alert_create(request):
+    access.require_supervisor_anywhere(request.user, "Only supervisors write alerts.")
     precincts = [p for p in access.precincts_for(request.user) if access.is_supervisor(request.user, p.pk)]
-    if not precincts:
-        if access.precinct_ids_for(request.user):
-            raise PermissionDenied("Only supervisors write alerts.")
-        raise Http404("You are not a member of any precinct.")
     form = AlertForm(request.POST if request.method == "POST" else None, precincts=precincts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -225,10 +220,7 @@ def alert_create(request):
 
 @login_required
 def review_queue(request):
-    if not access.precinct_ids_for(request.user, role="supervisor"):
-        if access.precinct_ids_for(request.user):
-            raise PermissionDenied("Only supervisors review posts.")
-        raise Http404("You are not a member of any precinct.")
+    access.require_supervisor_anywhere(request.user, "Only supervisors review posts.")
     posts = selectors.review_queue(user=request.user)
     seen = selectors.last_seen_bodies(posts)
     items = [
@@ -246,10 +238,7 @@ def review_queue(request):
 @login_required
 @require_POST
 def review_bulk_approve(request):
-    if not access.precinct_ids_for(request.user, role="supervisor"):
-        if not access.precinct_ids_for(request.user):
-            raise Http404("You are not a member of any precinct.")
-        raise PermissionDenied("Only supervisors review posts.")
+    access.require_supervisor_anywhere(request.user, "Only supervisors review posts.")
     posts = {p.pk: p for p in selectors.review_queue(user=request.user)}
     form = BulkApproveForm(request.POST, post_ids=list(posts))
     if not form.is_valid():

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -12,15 +11,9 @@ from incidents.models import Category
 from precincts import access
 
 
-def _require_staff(user) -> None:
-    # Signed-in users with no precinct have no desk at all.
-    if not access.precinct_ids_for(user):
-        raise Http404("You are not a member of any precinct.")
-
-
 @login_required
 def incident_list(request):
-    _require_staff(request.user)
+    access.require_staff(request.user)
     precincts = list(access.precincts_for(request.user))
     form = IncidentFilterForm(request.GET or None, precincts=precincts, categories=Category.objects.all())
     filters = form.cleaned_data if form.is_valid() else {}
@@ -43,7 +36,7 @@ def incident_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_create(request):
-    _require_staff(request.user)
+    access.require_staff(request.user)
     precincts = list(access.precincts_for(request.user))
     form = IncidentForm(request.POST if request.method == "POST" else None, precincts=precincts)
     if request.method == "POST" and form.is_valid():
@@ -53,19 +46,8 @@ def incident_create(request):
             incident = services.incident_create(
                 acting_user=request.user,
                 precinct=precinct,
-                category=data["category"],
-                public_summary=data["public_summary"],
-                public_location=data["public_location"],
-                reported_at=data.get("reported_at"),
-                source=data["source"],
-                priority=data["priority"],
-                reporter_name=data["reporter_name"],
-                reporter_phone=data["reporter_phone"],
-                reporter_email=data["reporter_email"],
-                exact_address=data["exact_address"],
-                internal_narrative=data["internal_narrative"],
-                involved_names=data["involved_names"],
                 assignee=request.user if data["assign_to_me"] else None,
+                **{name: data[name] for name in IncidentForm.Meta.fields},
             )
         except services.Refused as refusal:
             form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)

@@ -50,5 +50,18 @@ def require_supervisor(user, precinct_id: int) -> None:
         raise PermissionDenied("Only a supervisor of this precinct can do that.")
 
 
+def require_staff(user) -> None:
+    """404 for a signed-in user who belongs to no precinct: there is no desk for them."""
+    if not precinct_ids_for(user):
+        raise Http404("You are not a member of any precinct.")
+
+
+def require_supervisor_anywhere(user, message: str) -> None:
+    """404 for a user with no precinct, 403 for one who supervises none of theirs."""
+    require_staff(user)
+    if not precinct_ids_for(user, role=Membership.Role.SUPERVISOR):
+        raise PermissionDenied(message)
+
+
 def precincts_for(user):
     return Precinct.objects.filter(pk__in=precinct_ids_for(user)).order_by("name")
