@@ -906,6 +906,9 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--keep", action="store_true", help="Reuse the bench database and its rows instead of re-creating it."
     )
+    parser.add_argument(
+        "--load-only", action="store_true", help="Load the data set for the sizes given, then stop (no measuring)."
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.duration = "2000,20000", 3
@@ -942,10 +945,15 @@ def run_all(args, sizes: list[int], env: dict, out: Path, timings: dict) -> None
     for size in sizes:
         info = load_to(size, env, args.database_url, timings)
         say(json.dumps(info))
+        if args.load_only:
+            continue
         # trivial + 6 pages off; trivial + 5 cached, 5 conditional, 3 calibration: each with a trivial run after.
         with tqdm(total=1 + 2 * 6 + 1 + 2 * 13, desc=f"wrk at {size:,}", unit=" runs", file=sys.stderr) as bar:
             results[size] = measure_size(size, info, env, args, out, bar)
         (out / "results.json").write_text(json.dumps({str(k): v for k, v in results.items()}, indent=2, default=str))
+    if args.load_only:
+        say(f"Loaded {', '.join(f'{s:,}' for s in sizes)} incidents; measure with --keep.")
+        return
 
     text = report(results, out, args, timings)
     (out / "results.md").write_text(text)

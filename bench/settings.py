@@ -14,4 +14,4 @@ from tracker.settings import BASE_DIR, TEMPLATES
 
 STATIC_ROOT = BASE_DIR / "bench" / ".staticfiles"
 ROOT_URLCONF = "bench.urls"
-TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]}]
+TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]}, *TEMPLATES[1:]]

@@ -80,6 +80,16 @@ TEMPLATES = [
             ],
         },
     },
+    # The public pages and feeds: the pages residents load most, rendered with
+    # Jinja2 (templates/jinja2/), which is several times faster than Django's
+    # engine for the same markup. Selected explicitly with using="jinja2".
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "tracker.jinja2.environment", "auto_reload": DEBUG},
+    },
 ]
 
 FORM_RENDERER = "tracker.forms.USWDSRenderer"
