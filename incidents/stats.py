@@ -19,6 +19,8 @@ MIN_REPORTS = 5
 WINDOWS = (30, 90, 365)
 TREND_WEEKS = 26
 CACHE_SECONDS = 300
+KEEP_SECONDS = 24 * 3600
+RECOMPUTE_LOCK_SECONDS = 120
 DAY = 86400.0
 
 
@@ -131,14 +133,32 @@ def _week_start(moment: datetime) -> datetime:
 
 
 def precinct_numbers(precinct) -> dict:
-    """All windows, by category, and the weekly trend; cached for a few minutes."""
-    # Publishing moves public_changed_at, so shares of published follow-ups are never stale.
-    key = f"stats:v1:{precinct.pk}:{precinct.public_changed_at.timestamp()}"
+    """All windows, by category, and the weekly trend, recomputed when older than `CACHE_SECONDS` or than
+    the precinct's last publish or withdrawal (stale while being recomputed).
+
+    At city scale one computation reads a year of a precinct's reports (seconds
+    at a million reports), so it must never run once per request, nor many
+    times at once: the figures are kept a day, and only the request that takes
+    the recompute lock recomputes them; every other request meanwhile gets the
+    figures already kept. The page says when they were computed (`computed_at`).
+    """
+    key = f"stats:v2:{precinct.pk}"
     numbers = cache.get(key)
-    if numbers is None:
+    now = timezone.now()
+    fresh = (
+        numbers is not None
+        and (now - numbers["computed_at"]).total_seconds() < CACHE_SECONDS
+        # A publish or withdrawal since: the share of reports with a post changed.
+        and numbers["computed_at"] >= precinct.public_changed_at
+    )
+    if fresh or (numbers is not None and not cache.add(f"{key}:lock", 1, RECOMPUTE_LOCK_SECONDS)):
+        return numbers
+    try:
         with timezone.override(precinct.tzinfo):
-            numbers = _compute(precinct.pk, timezone.now())
-        cache.set(key, numbers, CACHE_SECONDS)
+            numbers = _compute(precinct.pk, now)
+        cache.set(key, numbers, KEEP_SECONDS)
+    finally:
+        cache.delete(f"{key}:lock")
     return numbers
 
 
