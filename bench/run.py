@@ -199,11 +199,11 @@ def incident_count(database_url: str) -> int:
 
 
 def clear_cache(cache_url: str) -> None:
-    """Forget the pages, numbers and throttle history this benchmark cached (never FLUSHALL)."""
+    """Forget the pages, their markers, numbers and throttle history this benchmark cached (never FLUSHALL)."""
     import redis
 
     client = redis.Redis.from_url(cache_url)
-    for pattern in (":1:page:*", ":1:stats:*", ":1:throttle_*"):
+    for pattern in (":1:pub:*", ":1:stats:*", ":1:throttle_*"):
         keys = list(client.scan_iter(pattern, count=1000))
         for i in range(0, len(keys), 500):
             client.delete(*keys[i : i + 500])

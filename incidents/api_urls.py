@@ -3,7 +3,9 @@ the desk's post editor calls it."""
 
 from django.urls import path, re_path
 
+from incidents import freshness
 from incidents.api import auth, base, public_views, views
+from tracker.conditional import public_api
 
 app_name = "api"
 
@@ -15,8 +17,16 @@ urlpatterns = [
     path("categories/", public_views.CategoryListView.as_view(), name="category_list"),
     path("precincts/", public_views.PrecinctListView.as_view(), name="precinct_list"),
     path("precincts/<slug:slug>/", public_views.PrecinctDetailView.as_view(), name="precinct_detail"),
-    path("precincts/<slug:slug>/posts/", public_views.PrecinctPostListView.as_view(), name="precinct_posts"),
-    path("public-posts/", public_views.PublicPostListView.as_view(), name="public_post_list"),
+    path(
+        "precincts/<slug:slug>/posts/",
+        public_api(public_views.PrecinctPostListView.as_view(), lambda slug: [freshness.precinct_scope(slug)]),
+        name="precinct_posts",
+    ),
+    path(
+        "public-posts/",
+        public_api(public_views.PublicPostListView.as_view(), lambda: [freshness.CITY]),
+        name="public_post_list",
+    ),
     path("public-posts/<int:post_id>/", public_views.PublicPostDetailView.as_view(), name="public_post_detail"),
     path("reports/<str:reference>/", public_views.ReportDetailView.as_view(), name="report_detail"),
     # Staff

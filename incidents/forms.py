@@ -1,5 +1,7 @@
 """Forms validate input only; the services decide what is allowed."""
 
+from collections.abc import Sequence
+
 from django import forms
 from django.utils import timezone
 
@@ -9,19 +11,25 @@ from tracker.forms import style_widgets
 
 
 class IncidentFilterForm(forms.Form):
+    """The desk list's filters. Categories and precincts come as (id, name) pairs; both clean to ids."""
+
     q = forms.CharField(label="Search by reference or words", required=False, max_length=100)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Status.choices])
-    category = forms.ModelChoiceField(
-        label="Category", required=False, queryset=Category.objects.none(), empty_label="Any category"
+    category = forms.TypedChoiceField(
+        label="Category",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "Select a valid choice. That choice is not one of the available choices."},
     )
     precinct = forms.TypedChoiceField(label="Precinct", required=False, coerce=int, empty_value=None)
     mine = forms.BooleanField(label="Assigned to me", required=False)
     stale = forms.BooleanField(label="No follow-up for 7 days", required=False)
 
-    def __init__(self, *args, precincts, categories, **kwargs):
+    def __init__(self, *args, precincts: Sequence[tuple[int, str]], categories: Sequence[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = categories
-        self.fields["precinct"].choices = [("", "All my precincts"), *((p.pk, p.name) for p in precincts)]
+        self.fields["category"].choices = [("", "Any category"), *categories]
+        self.fields["precinct"].choices = [("", "All my precincts"), *precincts]
         if len(precincts) < 2:
             del self.fields["precinct"]
         style_widgets(self)

@@ -1,9 +1,12 @@
 """Reads for the public surfaces: pages, feeds, the public API.
 
-Everything here selects public fields only (`.only(...)`), so a private
-field is never even loaded on a public code path.
+Everything here selects public fields only (`.only(...)`, or `.values_list(...)`
+of named public fields), so a private field is never even loaded on a public
+code path.
 """
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Max, Prefetch
@@ -56,15 +59,40 @@ INCIDENT_FIELDS = (
 )
 
 
+# The querysets below are built once, at import: resolving a queryset's lookups and fields costs
+# more than running these small queries, so each read starts from a copy (`.all()`, `.filter()`).
+# Never evaluate them themselves: their result cache would be shared by every request.
+_PRECINCTS = Precinct.objects.active().only(*PRECINCT_FIELDS).order_by("name")
+_CATEGORIES = Category.objects.filter(is_active=True).only("id", "name", "slug").order_by("name")
+_POSTS = (
+    Post.objects.filter(status__in=PUBLIC_POST_STATUSES, precinct__is_active=True)
+    .select_related("precinct", "incident", "category")
+    .only(*POST_FIELDS)
+)
+
+
+def _unique(queryset):
+    """The row a lookup of a unique field finds, or None: like `.first()`, without its ORDER BY."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def public_precincts():
-    return Precinct.objects.active().only(*PRECINCT_FIELDS).order_by("name")
+    return _PRECINCTS.all()
 
 
 def public_precinct(slug: str) -> Precinct:
-    precinct = public_precincts().filter(slug=slug).first()
+    precinct = _unique(_PRECINCTS.filter(slug=slug))
     if precinct is None:
         raise Http404("No such precinct.")
     return precinct
+
+
+def public_precinct_marker(slug: str) -> datetime:
+    """When the precinct's public record last changed: one small query; 404 if it is not public."""
+    marker = Precinct.objects.active().filter(slug=slug).values_list("public_changed_at", flat=True).first()
+    if marker is None:
+        raise Http404("No such precinct.")
+    return marker
 
 
 def city_changed_at():
@@ -74,11 +102,7 @@ def city_changed_at():
 
 def public_posts():
     """Published and withdrawn posts of active precincts, with what a post card shows."""
-    return (
-        Post.objects.filter(status__in=PUBLIC_POST_STATUSES, precinct__is_active=True)
-        .select_related("precinct", "incident", "category")
-        .only(*POST_FIELDS)
-    )
+    return _POSTS.all()
 
 
 def timeline_page(
@@ -93,30 +117,105 @@ def timeline_page(
     return paginate(posts, field="published_at", cursor=cursor, size=size)
 
 
+# What a post card shows, read as plain rows: the timeline and the home page show many cards, and
+# building model instances (with their precinct, report and category) cost more than the query.
+POST_CARD_FIELDS = (
+    "pk",
+    "kind",
+    "body",
+    "status",
+    "published_at",
+    "retracted_at",
+    "retraction_reason",
+    "category__name",
+    "incident__reference",
+    "precinct__name",
+    "precinct__slug",
+    "precinct__timezone",
+)
+_POST_CARDS = Post.objects.filter(status__in=PUBLIC_POST_STATUSES, precinct__is_active=True).values_list(
+    *POST_CARD_FIELDS, named=True
+)
+
+
+def timeline_rows(*, precinct: Precinct | None, category, cursor: str | None, size: int = TIMELINE_PAGE_SIZE) -> Page:
+    """`timeline_page` as named rows of POST_CARD_FIELDS (for `presentation.Cards.from_row`), not Posts.
+
+    `category` is a Category or a row of `category_choices`, or None.
+    """
+    posts = _POST_CARDS
+    if precinct is not None:
+        posts = posts.filter(precinct_id=precinct.pk)
+    if category is not None:
+        posts = posts.filter(category_id=category.pk)
+    return paginate(posts.all(), field="published_at", cursor=cursor, size=size)
+
+
 def public_post(post_id: int) -> Post:
-    post = public_posts().filter(pk=post_id).first()
+    post = _unique(_POSTS.filter(pk=post_id))
     if post is None:
         raise Http404("No such post.")
     return post
 
 
 def public_categories():
-    return Category.objects.filter(is_active=True).only("id", "name", "slug").order_by("name")
+    return _CATEGORIES.all()
+
+
+_CATEGORY_CHOICES = _CATEGORIES.values_list("pk", "slug", "name", named=True)
+CATEGORY_CHOICES_SECONDS = 60
+
+
+_category_choices_read: tuple[float, list] = (0.0, [])
+
+
+def category_choices() -> list:
+    """`public_categories` as named rows (pk, slug, name), by name: for the pages' filter and tables.
+
+    Kept in the process for `CATEGORY_CHOICES_SECONDS`: categories change a few times a year, and
+    the timeline would otherwise spend one of its three queries on them. A rename shows within that time.
+    """
+    global _category_choices_read
+    read_at, choices = _category_choices_read
+    if time.monotonic() - read_at > CATEGORY_CHOICES_SECONDS:
+        choices = list(_CATEGORY_CHOICES.all())
+        _category_choices_read = (time.monotonic(), choices)
+    return choices
+
+
+def forget_category_choices() -> None:
+    """Read the categories again on next use (this process; others within `CATEGORY_CHOICES_SECONDS`)."""
+    global _category_choices_read
+    _category_choices_read = (0.0, [])
+
+
+_REPORT_MARKERS = Incident.objects.filter(precinct__is_active=True).values_list(
+    "updated_at", "precinct__public_changed_at"
+)
 
 
 def public_report_marker(reference: str) -> tuple[str, datetime]:
     """(canonical reference, when anything public about it last changed): one small query; 404 otherwise."""
     canonical = normalise_reference(reference)
-    row = (
-        Incident.objects.filter(reference=canonical, precinct__is_active=True)
-        .values_list("updated_at", "precinct__public_changed_at")
-        .first()
-        if canonical
-        else None
-    )
+    row = _unique(_REPORT_MARKERS.filter(reference=canonical)) if canonical else None
     if row is None:
         raise Http404("No such report.")
     return canonical, max(row)
+
+
+_REPORTS = (
+    Incident.objects.filter(precinct__is_active=True).select_related("category", "precinct").only(*INCIDENT_FIELDS)
+)
+_PUBLIC_NOTES = (
+    FollowUp.objects.exclude(public_note="")
+    .only("id", "incident_id", "public_note", "created_at")
+    .order_by("created_at", "id")
+)
+_REPORT_POSTS = (
+    Post.objects.filter(status__in=PUBLIC_POST_STATUSES)
+    .only("id", "incident_id", "kind", "body", "status", "published_at", "retracted_at", "retraction_reason")
+    .order_by("published_at", "id")
+)
 
 
 def public_report(reference: str) -> Incident:
@@ -124,20 +223,67 @@ def public_report(reference: str) -> Incident:
     canonical = normalise_reference(reference)
     if canonical is None:
         raise Http404("No such report.")
-    notes = FollowUp.objects.exclude(public_note="").only("id", "incident_id", "public_note", "created_at")
-    posts = Post.objects.filter(status__in=PUBLIC_POST_STATUSES).only(
-        "id", "incident_id", "kind", "body", "status", "published_at", "retracted_at", "retraction_reason"
-    )
     incident = (
-        Incident.objects.filter(reference=canonical, precinct__is_active=True)
-        .select_related("category", "precinct")
-        .only(*INCIDENT_FIELDS)
+        _REPORTS.filter(reference=canonical)
         .prefetch_related(
-            Prefetch("followups", queryset=notes.order_by("created_at", "id"), to_attr="public_notes"),
-            Prefetch("posts", queryset=posts.order_by("published_at", "id"), to_attr="public_posts"),
+            # Copies: prefetching adds hints to the queryset it is given.
+            Prefetch("followups", queryset=_PUBLIC_NOTES.all(), to_attr="public_notes"),
+            Prefetch("posts", queryset=_REPORT_POSTS.all(), to_attr="public_posts"),
         )
         .first()
     )
     if incident is None:
         raise Http404("No such report.")
     return incident
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """`public_report` as named rows: the report, its public notes and its public posts (oldest first)."""
+
+    incident: tuple
+    notes: list
+    posts: list
+
+
+REPORT_ROW_FIELDS = (
+    "pk",
+    "reference",
+    "status",
+    "public_summary",
+    "public_location",
+    "reported_at",
+    "resolved_at",
+    "category__name",
+    "precinct__name",
+    "precinct__slug",
+    "precinct__timezone",
+    # The page's marker: when anything public about the report last changed.
+    "updated_at",
+    "precinct__public_changed_at",
+)
+NOTE_ROW_FIELDS = ("public_note", "created_at")
+REPORT_POST_ROW_FIELDS = ("pk", "body", "status", "published_at", "retracted_at", "retraction_reason")
+_REPORT_ROWS = Incident.objects.filter(precinct__is_active=True).values_list(*REPORT_ROW_FIELDS, named=True)
+_NOTE_ROWS = _PUBLIC_NOTES.values_list(*NOTE_ROW_FIELDS, named=True)
+_REPORT_POST_ROWS = _REPORT_POSTS.values_list(*REPORT_POST_ROW_FIELDS, named=True)
+
+
+def public_report_row(reference: str):
+    """The report itself as a named row (REPORT_ROW_FIELDS); 404 otherwise."""
+    canonical = normalise_reference(reference)
+    incident = _unique(_REPORT_ROWS.filter(reference=canonical)) if canonical else None
+    if incident is None:
+        raise Http404("No such report.")
+    return incident
+
+
+def public_report_rows(reference: str, incident=None) -> ReportRows:
+    """What the report page shows, without building model instances; 404 otherwise.
+    `incident`: the report's row if already read (`public_report_row`)."""
+    incident = incident or public_report_row(reference)
+    return ReportRows(
+        incident=incident,
+        notes=list(_NOTE_ROWS.filter(incident_id=incident.pk)),
+        posts=list(_REPORT_POST_ROWS.filter(incident_id=incident.pk)),
+    )

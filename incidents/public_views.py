@@ -5,14 +5,16 @@ cached under a key that changes when a post of its precinct is published or
 withdrawn; see tracker.conditional.
 """
 
+from functools import cache
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from incidents import public, stats
+from incidents import freshness, presentation, public, stats
 from incidents.references import normalise_reference
-from tracker.conditional import conditional_page
+from tracker.conditional import Scope, public_page
 from tracker.keyset import decode_cursor
 
 HOME_LATEST = 10
@@ -20,74 +22,76 @@ HOME_LATEST = 10
 
 @require_safe
 def home(request):
-    precincts = list(public.public_precincts())
-    changed = max((p.public_changed_at for p in precincts), default=None)
+    # With the markers in the cache, a 304 or a cached page never loads the precincts.
+    precincts_once = cache(lambda: list(public.public_precincts()))
+    city = Scope("city", lambda: max((p.public_changed_at for p in precincts_once()), default=None))
 
     def render_page():
-        latest = public.timeline_page(precinct=None, category=None, cursor=None, size=HOME_LATEST)
-        return render(request, "public/home.html", {"precincts": precincts, "latest": latest.items})
+        precincts = precincts_once()
+        rows = public.timeline_rows(precinct=None, category=None, cursor=None, size=HOME_LATEST).items
+        cards = presentation.Cards()
+        context = {"precincts": precincts, "latest": [cards.from_row(row) for row in rows], "links": cards.links}
+        return render(request, "public/home.html", context, using="jinja2")
 
-    return conditional_page(request, parts=("home", changed), last_modified=changed, render=render_page)
+    return public_page(request, scopes=[city], render=render_page)
 
 
 @require_safe
 def timeline(request, slug):
-    precinct = public.public_precinct(slug)
+    precinct_once = cache(lambda: public.public_precinct(slug))
 
     def render_page():
-        categories = list(public.public_categories())
+        precinct = precinct_once()
+        categories = public.category_choices()
         chosen = next((c for c in categories if c.slug == request.GET.get("category")), None)
-        page = public.timeline_page(precinct=precinct, category=chosen, cursor=request.GET.get("before"))
+        page = public.timeline_rows(precinct=precinct, category=chosen, cursor=request.GET.get("before"))
+        cards = presentation.Cards()
         return render(
             request,
             "public/timeline.html",
             {
                 "precinct": precinct,
                 "page": page,
+                "cards": [cards.from_row(row) for row in page.items],
                 "categories": categories,
                 "chosen": chosen,
                 "summary": stats.summary_strip(precinct),
                 "is_first_page": decode_cursor(request.GET.get("before")) is None,
             },
+            using="jinja2",
         )
 
-    return conditional_page(
-        request,
-        parts=("timeline", precinct.pk, precinct.public_changed_at),
-        last_modified=precinct.public_changed_at,
-        render=render_page,
-    )
+    return public_page(request, scopes=[freshness.precinct_scope(slug, precinct_once)], render=render_page)
 
 
 @require_safe
 def precinct_stats(request, slug):
-    precinct = public.public_precinct(slug)
+    precinct_once = cache(lambda: public.public_precinct(slug))
 
     def render_page():
+        precinct = precinct_once()
         numbers = stats.precinct_numbers(precinct)
-        categories = {c.pk: c for c in public.public_categories()}
+        categories = {c.pk: c.name for c in public.category_choices()}
         return render(
             request,
             "public/stats.html",
             {"precinct": precinct, "numbers": numbers, "categories": categories, "chart": _chart(numbers["trend"])},
+            using="jinja2",
         )
 
-    return conditional_page(
-        request, parts=("stats", precinct.pk, precinct.public_changed_at), last_modified=None, render=render_page
-    )
+    return public_page(request, scopes=[freshness.precinct_scope(slug, precinct_once)], render=render_page)
 
 
 @require_safe
 def post_detail(request, post_id):
-    post = public.public_post(post_id)
-    changed = post.retracted_at or post.published_at
+    post_once = cache(lambda: public.public_post(post_id))
 
     def render_page():
-        return render(request, "public/post.html", {"post": post, "precinct": post.precinct})
+        post = post_once()
+        context = {"post": post, "precinct": post.precinct, "card": presentation.Cards().from_post(post)}
+        return render(request, "public/post.html", context, using="jinja2")
 
-    return conditional_page(
-        request, parts=("post", post.pk, post.status, changed), last_modified=changed, render=render_page
-    )
+    return public_page(request, scopes=[freshness.post_scope(post_id, post_once)], render=render_page)
 
 
 @require_safe
@@ -96,7 +100,7 @@ def report_lookup(request):
     typed = request.GET.get("reference", "")
     reference = normalise_reference(typed)
     if reference is None:
-        return render(request, "public/report_not_found.html", {"typed": typed}, status=404)
+        return render(request, "public/report_not_found.html", {"typed": typed}, status=404, using="jinja2")
     return redirect("report_detail", reference=reference)
 
 
@@ -105,17 +109,17 @@ def report_detail(request, reference):
     canonical = normalise_reference(reference)
     if canonical is not None and canonical != reference:
         return redirect("report_detail", reference=canonical)
-    try:
-        canonical, changed = public.public_report_marker(reference)
-    except Http404:
-        return render(request, "public/report_not_found.html", {"typed": reference}, status=404)
+
+    report_once = cache(lambda: public.public_report_row(reference))
 
     def render_page():
-        incident = public.public_report(canonical)
-        return render(request, "public/report.html", {"incident": incident, "precinct": incident.precinct})
+        context = {"report": public.public_report_rows(reference, report_once()), "links": presentation.Links()}
+        return render(request, "public/report.html", context, using="jinja2")
 
-    # A 304 or a cached page costs the one small query above.
-    return conditional_page(request, parts=("report", canonical, changed), last_modified=changed, render=render_page)
+    try:
+        return public_page(request, scopes=[freshness.report_scope(reference, report_once)], render=render_page)
+    except Http404:
+        return render(request, "public/report_not_found.html", {"typed": reference}, status=404, using="jinja2")
 
 
 def _chart(trend, width=640, height=240, pad_left=36, pad_bottom=28, pad_top=12):

@@ -1,36 +1,178 @@
 """The officers' desk: server-rendered, works without JavaScript."""
 
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
 
 from incidents import selectors, services
 from incidents.forms import KEEP, FollowUpForm, IncidentFilterForm, IncidentForm
-from incidents.models import Category
-from precincts import access
+from incidents.models import Category, Status
+from incidents.presentation import month_day
+from precincts import access, context_processors
 
 
 @login_required
 def incident_list(request):
     access.require_staff(request.user)
-    precincts = list(access.precincts_for(request.user))
-    form = IncidentFilterForm(request.GET or None, precincts=precincts, categories=Category.objects.all())
-    filters = form.cleaned_data if form.is_valid() else {}
+    precincts = access.precinct_names_for(request.user)
+    categories = tuple(Category.objects.values_list("pk", "name"))
+    if request.GET:
+        form = IncidentFilterForm(request.GET, precincts=list(precincts.items()), categories=categories)
+        filters = form.cleaned_data if form.is_valid() else {}
+        fields = _filter_fields(form)
+    else:
+        filters, fields = {}, _blank_filter_fields(tuple(precincts.items()), categories)
     page = selectors.incident_desk_list(user=request.user, filters=filters, cursor=request.GET.get("after"))
     query = request.GET.copy()
     query.pop("after", None)
+    # The desk's busiest page is rendered with Jinja2 (templates/jinja2/desk/), from strings
+    # prepared here: with Django's engine, its form widgets (a template per <option>) and the
+    # rows' filters cost several times the rest of the request.
     return render(
         request,
         "desk/incident_list.html",
         {
-            "form": form,
+            **context_processors.desk(request),
+            "messages": get_messages(request),
+            "fields": fields,
+            "rows": _desk_rows(page.items, categories=dict(categories), precincts=precincts),
             "page": page,
+            "after": request.GET.get("after"),
             "filtered": any(filters.values()),
             "query_without_cursor": query.urlencode(),
-            "multi_precinct": len(precincts) > 1,
         },
+        using="jinja2",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FilterField:
+    """A filter field as `BoundField.as_field_group` renders it: its label, errors and widget."""
+
+    name: str
+    id: str
+    label: str
+    errors: tuple[str, ...]
+    checkbox: bool
+    type: str | None
+    value: str | None
+    attrs: Mapping[str, object]  # the widget's HTML attributes, in order
+    options: tuple[tuple[str, str, bool], ...]  # a <select>'s (value, label, selected)
+
+
+@functools.lru_cache(maxsize=64)
+def _blank_filter_fields(
+    precincts: tuple[tuple[int, str], ...], categories: tuple[tuple[int, str], ...]
+) -> dict[str, FilterField]:
+    """The fields of the filter form before any filter is chosen, which depend only on the choices.
+
+    Most requests are for the plain list; they share this instead of building and rendering a form.
+    """
+    return _filter_fields(IncidentFilterForm(None, precincts=list(precincts), categories=list(categories)))
+
+
+def _filter_fields(form) -> dict[str, FilterField]:
+    fields = {}
+    for bound in form:
+        widget = bound.field.widget
+        # What BoundField.as_widget passes to the widget, whose own context gives the rest.
+        attrs = bound.build_widget_attrs({}, widget)
+        if bound.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", bound.auto_id)
+        context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+        fields[bound.name] = FilterField(
+            name=bound.html_name,
+            id=bound.auto_id,
+            label=bound.label,
+            errors=tuple(bound.errors),
+            checkbox=bound.widget_type == "checkbox",
+            type=context.get("type"),
+            value=context["value"],
+            attrs=MappingProxyType(context["attrs"]),
+            options=tuple(
+                (option["value"], option["label"], option["selected"])
+                for _, group, _ in context.get("optgroups", ())
+                for option in group
+            ),
+        )
+    return fields
+
+
+@dataclass(slots=True)
+class DeskRow:
+    """A row of the list, every string ready."""
+
+    reference: str
+    url: str
+    category: str
+    summary: str
+    location: str
+    precinct: str | None  # only for staff of more than one precinct
+    status: str
+    status_label: str
+    assignee: str | None
+    reported_iso: str
+    reported: str
+
+
+def _desk_rows(items, *, categories: dict[int, str], precincts: dict[int, str]) -> list[DeskRow]:
+    statuses = dict(Status.choices)
+    # One reverse() for the page: references are URL-safe, so the rest is substitution.
+    head, _, tail = reverse("desk:incident_detail", args=[_REFERENCE_SLOT]).rpartition(_REFERENCE_SLOT)
+    several = len(precincts) > 1
+    zone = timezone.get_current_timezone()
+    rows = []
+    for item in items:
+        reported = item.reported_at.astimezone(zone)
+        rows.append(
+            DeskRow(
+                reference=item.reference,
+                url=f"{head}{item.reference}{tail}",
+                category=categories[item.category_id],
+                summary=_truncated(item.public_summary, 90),
+                location=item.public_location,
+                precinct=precincts[item.precinct_id] if several else None,
+                status=item.status,
+                status_label=statuses.get(item.status, item.status),
+                assignee=_full_name_or_username(
+                    item.assignee__first_name, item.assignee__last_name, item.assignee__username
+                ),
+                reported_iso=reported.isoformat(),
+                reported=desk_time(reported),
+            )
+        )
+    return rows
+
+
+_REFERENCE_SLOT = "0123456789"
+
+
+def _full_name_or_username(first: str | None, last: str | None, username: str | None) -> str | None:
+    """What `user.get_full_name|default:user.get_username` prints; None without a user."""
+    if username is None:
+        return None
+    return f"{first} {last}".strip() or username
+
+
+def _truncated(text: str, length: int) -> str:
+    """Django's `truncatechars`; most summaries are short and ASCII, which it returns as they are."""
+    return text if len(text) <= length and text.isascii() else Truncator(text).chars(length)
+
+
+def desk_time(moment) -> str:
+    """Django's "M j, g:i a" in English (the desk, like the public pages, is in English only): "Nov 25, 11:05 a.m."."""
+    hour = moment.hour % 12 or 12
+    return f"{month_day(moment)}, {hour}:{moment.minute:02d} {'p.m.' if moment.hour > 11 else 'a.m.'}"
 
 
 @login_required

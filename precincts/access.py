@@ -17,11 +17,31 @@ def memberships_of(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_precinct_roles", None)
     if cached is None:
-        cached = dict(
-            Membership.objects.filter(user=user, precinct__is_active=True).values_list("precinct_id", "role")
-        )
-        user._precinct_roles = cached
+        cached = _load_memberships(user)
     return cached
+
+
+def precinct_names_for(user) -> dict[int, str]:
+    """{precinct_id: name} of the user's precincts in name order, from the same query as `memberships_of`."""
+    roles = memberships_of(user)
+    if not roles:
+        return {}
+    names = getattr(user, "_precinct_names", None)
+    if names is None or names.keys() != roles.keys():
+        _load_memberships(user)
+        names = user._precinct_names
+    return names
+
+
+def _load_memberships(user) -> dict[int, str]:
+    rows = list(
+        Membership.objects.filter(user=user, precinct__is_active=True)
+        .order_by("precinct__name", "precinct_id")
+        .values_list("precinct_id", "role", "precinct__name")
+    )
+    user._precinct_roles = {pid: role for pid, role, _ in rows}
+    user._precinct_names = {pid: name for pid, _, name in rows}
+    return user._precinct_roles
 
 
 def precinct_ids_for(user, *, role: str | None = None) -> list[int]:

@@ -3,6 +3,7 @@ precinct A, `outsider` of precinct B, plus an anonymous client."""
 
 import pytest
 
+from incidents import public
 from incidents.services import incident_create
 from precincts.models import Membership
 from tests.factories import PASSWORD, CategoryFactory, MembershipFactory, PrecinctFactory, UserFactory
@@ -85,6 +86,12 @@ def incident(officer, precinct_a, category):
         internal_narrative="Caller says the party is at her neighbour's.",
         involved_names="Dmitri Volkov",
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_category_choices():
+    """The public pages keep the category list in the process; a test's rolled-back rows must not linger."""
+    public.forget_category_choices()
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Helpers shared by tests that need real services."""
 
 import os
+import socket
 
 import pytest
 from django.db import connection
@@ -21,3 +22,15 @@ def require_service(available: bool, reason: str) -> None:
 
 def require_postgresql() -> None:
     require_service(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+def redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_redis() -> None:
+    require_service(redis_reachable(), "needs Redis on 127.0.0.1:6379")

@@ -147,7 +147,7 @@ def test_it_starts_with_good_production_values(started):
     }
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/0"
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
-    assert values["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE_BACKEND"] == "tracker.cache.RedisCache"
     assert values["SESSION_COOKIE_AGE"] == 45 * 60
     assert values["LOCKOUT_MINUTES"] == 20
     assert values["TIME_ZONE"] == "Europe/Paris"

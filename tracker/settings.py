@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle timeout, saving the session at most once a minute.
+    "precincts.sessions.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -105,7 +107,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # tasks write without "database is locked" errors.
     _db["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     _db["CONN_MAX_AGE"] = 0
-elif _db["ENGINE"] not in {"django.db.backends.postgresql"}:
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameter binding lets psycopg prepare a query the fifth time a
+    # connection runs it, so PostgreSQL plans the pages' queries once per
+    # connection instead of once per request (planning the timeline's four-table
+    # join cost three times its execution). Needs session-level pooling if a
+    # pooler sits in between (pgbouncer: pool_mode = session, or max_prepared_statements).
+    _db["OPTIONS"] = {"server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", True)}
+else:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…).")
 _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
@@ -114,13 +123,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache -----------------------------------------------------------------
 CACHE_URL = env_url("CACHE_URL", None, schemes={"redis", "rediss"})
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "tracker.cache.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Rendered public pages are cached (key = what they show + the minute), so a
 # surge on one timeline renders it about once a minute. Off only to measure.
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
+# With a shared cache, public pages keep their change markers there, so a 304
+# or a cached page needs no database query (tracker/conditional.py).
+PUBLIC_MARKERS_IN_CACHE = bool(CACHE_URL)
 
 # --- Celery ----------------------------------------------------------------
 # Without a broker the demo runs every task inline, in the web process.
@@ -218,9 +230,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk:incident_list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after 30 minutes without a request (idle timeout).
+# Sessions end after 30 minutes without a request (idle timeout). Instead of
+# writing the session row on every request, precincts.sessions saves it (which
+# pushes the expiry back) at most once per SESSION_REFRESH_SECONDS, so a
+# session ends up to that much before its idle timeout (29 to 30 minutes after
+# its last request by default), never after. Its SessionStore is Django's
+# database store that also reads when the session row expires.
+SESSION_ENGINE = "precincts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AXES_FAILURE_LIMIT = 5

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from incidents import freshness
 from incidents.models import (
     CLOSED_STATUSES,
     OUTCOMES_FOR_STATUS,
@@ -203,6 +204,7 @@ def followup_add(*, acting_user, incident: Incident, expected_version: int, chan
             entry.drafted_post = post_draft_resolution(
                 acting_user=acting_user, incident=closed, public_note=public_note
             )
+        freshness.report_changed(current.reference)
         audit_record(
             action=AuditEntry.Action.INCIDENT_CHANGED,
             actor=acting_user,

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from incidents import checks, drafting
+from incidents import checks, drafting, freshness
 from incidents.models import (
     EDITABLE_POST_STATUSES,
     Incident,
@@ -365,6 +365,7 @@ def posts_publish_due(*, now: datetime | None = None, limit: int = 200) -> int:
 def _public_changed(post: Post) -> None:
     """Move the precinct's public marker: its pages' ETags and cache keys change with it."""
     Precinct.objects.filter(pk=post.precinct_id).update(public_changed_at=timezone.now())
+    freshness.post_changed(post)
 
 
 def _on_published(post: Post) -> None:

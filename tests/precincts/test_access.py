@@ -155,3 +155,31 @@ def test_it_lists_precinct_ids_by_role(officer, precinct_a, precinct_b):
     assert access.precinct_ids_for(officer, role=Membership.Role.OFFICER) == [precinct_a.pk]
     assert access.precinct_ids_for(officer, role=Membership.Role.SUPERVISOR) == [precinct_b.pk]
     assert [p.name for p in access.precincts_for(officer)] == ["Precinct A", "Precinct B"]
+
+
+def test_it_names_the_users_precincts_from_the_membership_query(
+    officer, precinct_a, precinct_b, django_assert_num_queries
+):
+    closed = PrecinctFactory(name="Closed", slug="closed", code="CL", is_active=False)
+    MembershipFactory(user=officer, precinct=precinct_b, role=Membership.Role.SUPERVISOR)
+    MembershipFactory(user=officer, precinct=closed)
+    officer = fresh(officer)
+    with django_assert_num_queries(1):
+        assert list(access.precinct_names_for(officer).items()) == [
+            (precinct_a.pk, "Precinct A"),
+            (precinct_b.pk, "Precinct B"),
+        ]
+        access.require_supervisor(officer, precinct_b.pk)
+
+
+def test_it_names_no_precinct_for_a_user_without_one(precinct_a):
+    assert access.precinct_names_for(AnonymousUser()) == {}
+    assert access.precinct_names_for(UserFactory()) == {}
+
+
+def test_it_names_the_precincts_again_after_the_roles_are_forgotten(officer, precinct_a, precinct_b):
+    officer = fresh(officer)
+    assert list(access.precinct_names_for(officer)) == [precinct_a.pk]
+    MembershipFactory(user=officer, precinct=precinct_b)
+    officer._precinct_roles = None  # only the roles are reset; the names must not be left stale
+    assert list(access.precinct_names_for(officer)) == [precinct_a.pk, precinct_b.pk]

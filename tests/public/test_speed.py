@@ -3,6 +3,7 @@ conditional requests answered with 304, and no stale page after a post is publis
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from uuid import uuid4
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
+from incidents import public
 from incidents.models import Post
 from tests.public.helpers import (
     bulk_incidents,
@@ -22,6 +24,7 @@ from tests.public.helpers import (
     resolve,
     retract,
 )
+from tests.support import require_redis
 from tracker.keyset import encode_cursor
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +35,7 @@ MAX_QUERIES = 5
 def count_queries(url: str) -> tuple[int, int]:
     """(queries, status) of a cold request: nothing cached, a fresh anonymous client."""
     cache.clear()
+    public.forget_category_choices()
     with CaptureQueriesContext(connection) as queries:
         response = Client().get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -120,10 +124,32 @@ def frozen_minute(monkeypatch):
     return moment
 
 
+@pytest.fixture(params=["database", "cache"])
+def markers(request, settings):
+    """Run with the pages' markers read from the database, and kept in a shared cache (Redis)."""
+    if request.param == "cache":
+        require_redis()
+        prefix = f"test-{uuid4().hex}"
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/5",
+                "KEY_PREFIX": prefix,
+            }
+        }
+        settings.PUBLIC_MARKERS_IN_CACHE = True
+        yield request.param
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    else:
+        yield request.param
+
+
 @pytest.fixture
-def world(officer, supervisor, incident, frozen_minute):
+def world(officer, supervisor, incident, frozen_minute, markers):
     post = publish(officer, supervisor, resolve(officer, incident, public_note="Officers spoke with the host."))
-    return SimpleNamespace(post=post, incident=incident)
+    return SimpleNamespace(post=post, incident=incident, markers=markers)
 
 
 CONDITIONAL_PAGES = {
@@ -137,6 +163,8 @@ CONDITIONAL_PAGES = {
     "precinct Atom": lambda w: "/precincts/precinct-a/feed.atom",
     "city Atom": lambda w: "/feed.atom",
     "city RSS": lambda w: "/feed.rss",
+    "precinct API": lambda w: "/api/v1/precincts/precinct-a/posts/",
+    "city API": lambda w: "/api/v1/public-posts/",
 }
 # The numbers change with reports, not only with posts: no honest Last-Modified to give.
 WITHOUT_LAST_MODIFIED = {"stats"}
@@ -168,12 +196,39 @@ def test_it_answers_304_to_if_modified_since(client, world, name):
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
 
 
-def test_it_answers_a_conditional_request_without_rendering(client, world):
-    etag = client.get("/precincts/precinct-a/")["ETag"]
-    cache.clear()
+@pytest.mark.parametrize("name", CONDITIONAL_PAGES)
+def test_it_answers_a_conditional_request_without_rendering(client, world, name):
+    url = CONDITIONAL_PAGES[name](world)
+    etag = client.get(url)["ETag"]
+    if world.markers == "database":
+        cache.clear()
     with CaptureQueriesContext(connection) as queries:
-        assert client.get("/precincts/precinct-a/", HTTP_IF_NONE_MATCH=etag).status_code == 304
-    assert len(queries) <= 1, [q["sql"] for q in queries]
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # One small query for the marker; none when the markers are in the shared cache.
+    assert len(queries) <= (1 if world.markers == "database" else 0), [q["sql"] for q in queries]
+
+
+@pytest.mark.parametrize("markers", ["cache"], indirect=True)
+@pytest.mark.parametrize("name", CONDITIONAL_PAGES)
+def test_it_answers_from_the_cache_without_a_query_when_the_markers_are_shared(client, world, name):
+    url = CONDITIONAL_PAGES[name](world)
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert len(queries) == 0, [q["sql"] for q in queries]
+
+
+def test_it_rebuilds_a_lost_marker_from_the_database(client, officer, supervisor, world):
+    """A marker evicted from the cache (or never written) comes back from the database: never a stale page."""
+    url = "/precincts/precinct-a/"
+    etag = client.get(url)["ETag"]
+    body = "Officers came back at midnight and the street was quiet."
+    publish_update(officer, supervisor, world.incident, body)  # its after-commit touch never runs here
+    cache.clear()
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    assert body in client.get(url).content.decode()
 
 
 FRESH_AFTER_PUBLISHING = [
@@ -185,6 +240,8 @@ FRESH_AFTER_PUBLISHING = [
     "precinct Atom",
     "city Atom",
     "city RSS",
+    "precinct API",
+    "city API",
 ]
 
 
@@ -206,7 +263,7 @@ def test_it_shows_a_new_post_at_once_and_drops_the_old_etags(
         assert response["ETag"] != before[name]["ETag"], name
         content = response.content.decode()
         assert body in content, f"{name} is stale"
-        assert f"/posts/{new.pk}/" in content, name
+        assert (f'"id":{new.pk},' if "API" in name else f"/posts/{new.pk}/") in content, name
 
 
 def test_it_shows_a_withdrawal_at_once_and_drops_the_old_etags(
@@ -225,20 +282,34 @@ def test_it_shows_a_withdrawal_at_once_and_drops_the_old_etags(
         url = CONDITIONAL_PAGES[name](world)
         assert client.get(url, HTTP_IF_NONE_MATCH=before[name]["ETag"]).status_code == 200, name
         content = client.get(url).content.decode()
-        assert "Withdrawn" in content, f"{name} is stale"
+        assert ('"withdrawn":true' if "API" in name else "Withdrawn") in content, f"{name} is stale"
         assert "It named the wrong street." in content, name
 
 
-def test_it_shows_a_new_public_note_on_the_report_at_once(client, officer, world):
+def test_it_shows_a_new_public_note_on_the_report_at_once(client, officer, world, django_capture_on_commit_callbacks):
     url = f"/reports/{world.incident.reference}/"
     etag = client.get(url)["ETag"]
-    follow_up(officer, world.incident, public_note="We will check again on Friday night.")
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_up(officer, world.incident, public_note="We will check again on Friday night.")
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
     assert "We will check again on Friday night." in client.get(url).content.decode()
 
 
-def test_it_keeps_another_precincts_cached_pages(client, officer, supervisor, outsider, precinct_b, category, world):
+def test_it_keeps_another_precincts_cached_pages(
+    client, officer, supervisor, outsider, precinct_b, category, world, django_capture_on_commit_callbacks
+):
     """Publishing in precinct A does not throw away precinct B's pages."""
     etag = client.get("/precincts/precinct-b/")["ETag"]
-    publish_update(officer, supervisor, world.incident, "Officers came back at midnight and it was quiet.")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_update(officer, supervisor, world.incident, "Officers came back at midnight and it was quiet.")
     assert client.get("/precincts/precinct-b/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_the_api_answers_its_own_errors_and_never_caches_them(client, world):
+    assert client.get("/api/v1/precincts/no-such-place/posts/").json()["detail"]
+    assert client.get("/api/v1/precincts/no-such-place/posts/").status_code == 404
+    bad = client.get("/api/v1/precincts/precinct-a/posts/?category=not%20a%20slug")
+    assert bad.status_code == 400 and "category" in bad.json()["errors"]
+    assert "ETag" not in bad and "public" not in bad.get("Cache-Control", "")
+    good = client.get("/api/v1/precincts/precinct-a/posts/", HTTP_ACCEPT="application/json")
+    assert good["Content-Type"].startswith("application/json") and good["ETag"]
