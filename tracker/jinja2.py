@@ -1,4 +1,4 @@
-"""The Jinja2 environment for the public pages and feeds (templates/jinja2/).
+"""The Jinja2 environment for the public pages and the desk's incident list (templates/jinja2/).
 
 Autoescaping is on (Django's backend turns it on); Django's safe strings and
 forms carry `__html__`, so they pass through unescaped as in Django templates.
