@@ -28,11 +28,9 @@ def precinct_scope(slug: str, load=None) -> Scope:
     return Scope(f"precinct:{slug}", lambda: load().public_changed_at)
 
 
-def report_scope(reference: str, load=None) -> Scope:
+def report_scope(reference: str, load) -> Scope:
     """A report's public record. `load` returns the report's row (`public.public_report_row`, 404 if not
-    public), reused by the page; without one the marker is read alone."""
-    if load is None:
-        return Scope(f"report:{reference}", lambda: public.public_report_marker(reference)[1])
+    public), which the page reuses."""
 
     def marker():
         incident = load()

@@ -189,20 +189,6 @@ def forget_category_choices() -> None:
     _category_choices_read = (0.0, [])
 
 
-_REPORT_MARKERS = Incident.objects.filter(precinct__is_active=True).values_list(
-    "updated_at", "precinct__public_changed_at"
-)
-
-
-def public_report_marker(reference: str) -> tuple[str, datetime]:
-    """(canonical reference, when anything public about it last changed): one small query; 404 otherwise."""
-    canonical = normalise_reference(reference)
-    row = _unique(_REPORT_MARKERS.filter(reference=canonical)) if canonical else None
-    if row is None:
-        raise Http404("No such report.")
-    return canonical, max(row)
-
-
 _REPORTS = (
     Incident.objects.filter(precinct__is_active=True).select_related("category", "precinct").only(*INCIDENT_FIELDS)
 )
