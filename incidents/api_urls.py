@@ -3,7 +3,7 @@ the desk's post editor calls it."""
 
 from django.urls import path, re_path
 
-from incidents import freshness
+from incidents import freshness, public
 from incidents.api import auth, base, public_views, views
 from tracker.conditional import public_api
 
@@ -19,12 +19,15 @@ urlpatterns = [
     path("precincts/<slug:slug>/", public_views.PrecinctDetailView.as_view(), name="precinct_detail"),
     path(
         "precincts/<slug:slug>/posts/",
-        public_api(public_views.PrecinctPostListView.as_view(), lambda slug: [freshness.precinct_scope(slug)]),
+        public_api(
+            public_views.PrecinctPostListView.as_view(),
+            lambda request, slug: [freshness.precinct_scope(slug, lambda: public.request_precinct_row(request, slug))],
+        ),
         name="precinct_posts",
     ),
     path(
         "public-posts/",
-        public_api(public_views.PublicPostListView.as_view(), lambda: [freshness.CITY]),
+        public_api(public_views.PublicPostListView.as_view(), lambda request: [freshness.CITY]),
         name="public_post_list",
     ),
     path("public-posts/<int:post_id>/", public_views.PublicPostDetailView.as_view(), name="public_post_detail"),

@@ -19,14 +19,11 @@ reaches the reader as typed, not as markup.
 import functools
 import html
 import re
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -36,6 +33,7 @@ from incidents import freshness, public
 from incidents.models import Post, PostKind, PostStatus
 from precincts.models import Precinct
 from tracker.conditional import public_page
+from tracker.prepared import PreparedRead
 
 # Feed readers commonly keep 20 to 50 entries and poll every hour or so. 30 is days of a busy precinct
 # and hours of the whole city, and older posts stay on the timelines. Entries are most of what a feed
@@ -186,49 +184,6 @@ def _latest(entries: list[Entry], changed: datetime | None) -> datetime:
 # --- reads ------------------------------------------------------------------------------------------
 
 
-class PreparedRead:
-    """A `values_list()` read compiled to SQL once per database connection, then run with new values.
-
-    Building and compiling a QuerySet takes longer than running a small indexed query, and the feeds
-    are polled all day. The QuerySet stays the one definition of the read (filters, joins, fields,
-    order). With a `sample`, `build(value)` must use `value` once, as a query parameter, and `sample`
-    is a value no row has, which marks that parameter; without one, `build()` takes no value. Rows
-    come back converted, as `values_list()` gives them.
-    """
-
-    def __init__(self, model, build: Callable[..., QuerySet], sample=None):
-        self._model = model
-        self._build = build
-        self._sample = sample
-        # A compiler belongs to one connection, and a connection to one thread.
-        self._local = threading.local()
-
-    def __call__(self, value=None) -> list[tuple]:
-        connection = connections[router.db_for_read(self._model)]
-        compiled = getattr(self._local, "compiled", None)
-        if compiled is None or compiled[0] is not connection:
-            compiled = self._local.compiled = self._compile(connection)
-        _, compiler, sql, params, position = compiled
-        if position is not None:
-            params = (*params[:position], value, *params[position + 1 :])
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return list(compiler.results_iter(results=[rows], tuple_expected=True))
-
-    def _compile(self, connection):
-        queryset = self._build() if self._sample is None else self._build(self._sample)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        params = tuple(params)
-        position = None
-        if self._sample is not None:
-            if params.count(self._sample) != 1:
-                raise ValueError(f"The sample value must be exactly one of the query's parameters: {params!r}")
-            position = params.index(self._sample)
-        return connection, compiler, sql, params, position
-
-
 def _latest_posts(precinct_id: int | None = None) -> QuerySet:
     posts = public.public_posts()
     if precinct_id is not None:
@@ -240,9 +195,9 @@ def _latest_posts(precinct_id: int | None = None) -> QuerySet:
 _precinct_by_slug = PreparedRead(
     Precinct,
     lambda slug: public.public_precincts().filter(slug=slug).values_list(*PRECINCT_FIELDS)[:1],
-    sample="\x00no such precinct",
+    "\x00no such precinct",
 )
-_precinct_posts = PreparedRead(Post, _latest_posts, sample=-1)
+_precinct_posts = PreparedRead(Post, _latest_posts, -1)
 _city_posts = PreparedRead(Post, _latest_posts)
 
 

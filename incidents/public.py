@@ -5,9 +5,10 @@ of named public fields), so a private field is never even loaded on a public
 code path.
 """
 
+import functools
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Max, Prefetch
 from django.http import Http404
@@ -15,7 +16,8 @@ from django.http import Http404
 from incidents.models import PUBLIC_POST_STATUSES, Category, FollowUp, Incident, Post
 from incidents.references import normalise_reference
 from precincts.models import Precinct
-from tracker.keyset import Page, paginate
+from tracker.keyset import Page, after, decode_cursor, page_of, paginate
+from tracker.prepared import PreparedRead
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -87,12 +89,40 @@ def public_precinct(slug: str) -> Precinct:
     return precinct
 
 
+# The precinct a public page shows, as a named row; `pk` first, so code that reads `precinct.pk` takes either.
+PRECINCT_ROW_FIELDS = ("pk", *PRECINCT_FIELDS[1:])
+# Samples for prepared reads (tracker.prepared): values no row has, marking where a query's values go.
+_NO_SLUG = "\x00no such slug"
+_NO_REFERENCE = "\x00no such reference"
+_NO_MOMENT = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+_precinct_rows = PreparedRead(
+    Precinct,
+    lambda slug: _PRECINCTS.filter(slug=slug).order_by().values_list(*PRECINCT_ROW_FIELDS, named=True)[:1],
+    _NO_SLUG,
+)
+
+
+def public_precinct_row(slug: str):
+    """An active precinct as a named row of PRECINCT_ROW_FIELDS: one prepared query; 404 otherwise."""
+    rows = _precinct_rows(slug)
+    if not rows:
+        raise Http404("No such precinct.")
+    return rows[0]
+
+
+def request_precinct_row(request, slug: str):
+    """`public_precinct_row`, read once per request (a page's marker and its body both need it)."""
+    read = getattr(request, "_public_precinct_rows", None)
+    if read is None:
+        read = request._public_precinct_rows = {}
+    if slug not in read:
+        read[slug] = public_precinct_row(slug)
+    return read[slug]
+
+
 def public_precinct_marker(slug: str) -> datetime:
     """When the precinct's public record last changed: one small query; 404 if it is not public."""
-    marker = Precinct.objects.active().filter(slug=slug).values_list("public_changed_at", flat=True).first()
-    if marker is None:
-        raise Http404("No such precinct.")
-    return marker
+    return public_precinct_row(slug).public_changed_at
 
 
 def city_changed_at():
@@ -138,17 +168,35 @@ _POST_CARDS = Post.objects.filter(status__in=PUBLIC_POST_STATUSES, precinct__is_
 )
 
 
-def timeline_rows(*, precinct: Precinct | None, category, cursor: str | None, size: int = TIMELINE_PAGE_SIZE) -> Page:
+def timeline_rows(*, precinct, category, cursor: str | None, size: int = TIMELINE_PAGE_SIZE) -> Page:
     """`timeline_page` as named rows of POST_CARD_FIELDS (for `presentation.Cards.from_row`), not Posts.
 
-    `category` is a Category or a row of `category_choices`, or None.
+    `precinct` is a Precinct or a `public_precinct_row`, `category` a Category or a row of
+    `category_choices`; either may be None. One prepared query.
     """
-    posts = _POST_CARDS
-    if precinct is not None:
-        posts = posts.filter(precinct_id=precinct.pk)
-    if category is not None:
-        posts = posts.filter(category_id=category.pk)
-    return paginate(posts.all(), field="published_at", cursor=cursor, size=size)
+    position = decode_cursor(cursor)
+    read = _timeline_read(size, precinct is not None, category is not None, position is not None)
+    values = [chosen.pk for chosen in (precinct, category) if chosen is not None]
+    return page_of(read(*values, *(position or ())), field="published_at", size=size)
+
+
+@functools.cache
+def _timeline_read(size: int, by_precinct: bool, by_category: bool, after_cursor: bool) -> PreparedRead:
+    """The timeline's read for one shape of page: what it filters on, and whether it starts at a cursor."""
+
+    def build(*values):
+        values = iter(values)
+        posts = _POST_CARDS
+        if by_precinct:
+            posts = posts.filter(precinct_id=next(values))
+        if by_category:
+            posts = posts.filter(category_id=next(values))
+        if after_cursor:
+            posts = after(posts, field="published_at", moment=next(values), pk=next(values))
+        return posts.order_by("-published_at", "-pk")[: size + 1]
+
+    wanted = ((-1, by_precinct), (-2, by_category), (_NO_MOMENT, after_cursor), (-3, after_cursor))
+    return PreparedRead(Post, build, *(sample for sample, used in wanted if used))
 
 
 def public_post(post_id: int) -> Post:
@@ -255,21 +303,24 @@ _NOTE_ROWS = _PUBLIC_NOTES.values_list(*NOTE_ROW_FIELDS, named=True)
 _REPORT_POST_ROWS = _REPORT_POSTS.values_list(*REPORT_POST_ROW_FIELDS, named=True)
 
 
+_report_rows = PreparedRead(
+    Incident, lambda reference: _REPORT_ROWS.filter(reference=reference).order_by()[:1], _NO_REFERENCE
+)
+_note_rows = PreparedRead(FollowUp, lambda incident_id: _NOTE_ROWS.filter(incident_id=incident_id), -1)
+_report_post_rows = PreparedRead(Post, lambda incident_id: _REPORT_POST_ROWS.filter(incident_id=incident_id), -1)
+
+
 def public_report_row(reference: str):
     """The report itself as a named row (REPORT_ROW_FIELDS); 404 otherwise."""
     canonical = normalise_reference(reference)
-    incident = _unique(_REPORT_ROWS.filter(reference=canonical)) if canonical else None
-    if incident is None:
+    rows = _report_rows(canonical) if canonical else None
+    if not rows:
         raise Http404("No such report.")
-    return incident
+    return rows[0]
 
 
 def public_report_rows(reference: str, incident=None) -> ReportRows:
     """What the report page shows, without building model instances; 404 otherwise.
     `incident`: the report's row if already read (`public_report_row`)."""
     incident = incident or public_report_row(reference)
-    return ReportRows(
-        incident=incident,
-        notes=list(_NOTE_ROWS.filter(incident_id=incident.pk)),
-        posts=list(_REPORT_POST_ROWS.filter(incident_id=incident.pk)),
-    )
+    return ReportRows(incident=incident, notes=_note_rows(incident.pk), posts=_report_post_rows(incident.pk))

@@ -38,7 +38,7 @@ def home(request):
 
 @require_safe
 def timeline(request, slug):
-    precinct_once = cache(lambda: public.public_precinct(slug))
+    precinct_once = cache(lambda: public.public_precinct_row(slug))
 
     def render_page():
         precinct = precinct_once()

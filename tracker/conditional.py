@@ -126,6 +126,7 @@ def public_page(request, *, scopes: Sequence[Scope], render: Callable[[], HttpRe
 
 def public_api(view, scopes: Callable[..., Sequence[Scope]]):
     """Wrap a public API list view (from ``as_view()``) in `public_page`, for JSON clients.
+    ``scopes(request, **kwargs)`` gives the page's scopes.
 
     Cached JSON is answered before the API framework's throttles: a cached page
     costs less than the throttle's own bookkeeping. The API speaks JSON only;
@@ -140,7 +141,7 @@ def public_api(view, scopes: Callable[..., Sequence[Scope]]):
         if request.method not in ("GET", "HEAD") or wants_html:
             return view(request, **kwargs)
         try:
-            return public_page(request, scopes=scopes(**kwargs), render=lambda: view(request, **kwargs))
+            return public_page(request, scopes=scopes(request, **kwargs), render=lambda: view(request, **kwargs))
         except Http404:
             return view(request, **kwargs)
 

@@ -11,6 +11,10 @@ from datetime import UTC, datetime
 from django.db.models import Q, QuerySet
 
 
+# Ids are 64-bit (BigAutoField).
+MAX_ID = 2**63 - 1
+
+
 @dataclass
 class Page:
     items: list
@@ -38,9 +42,28 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
             return None
         # Times at the very edge of the calendar cannot be converted to UTC.
         parsed = parsed.astimezone(UTC)
-        return parsed, int(pk)
+        pk = int(pk)
+        if not 0 < pk <= MAX_ID:
+            return None  # no row has it (and the database could not compare it)
+        return parsed, pk
     except (ValueError, UnicodeDecodeError, OverflowError):
         return None
+
+
+def after(queryset: QuerySet, *, field: str, moment: datetime, pk: int) -> QuerySet:
+    """The rows of `queryset` that come after (moment, pk) in the ordering (-field, -id)."""
+    # The plain `<=` bound lets the database start its index scan at the
+    # cursor; the OR alone would make it walk the index from the top.
+    return queryset.filter(**{f"{field}__lte": moment}).filter(
+        Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk})
+    )
+
+
+def page_of(rows: list, *, field: str, size: int) -> Page:
+    """A page from up to `size + 1` rows read in order: the extra row says there is a next page."""
+    items, more = rows[:size], len(rows) > size
+    next_cursor = encode_cursor(getattr(items[-1], field), items[-1].pk) if more else None
+    return Page(items=items, next_cursor=next_cursor)
 
 
 def paginate(queryset: QuerySet, *, field: str, cursor: str | None, size: int) -> Page:
@@ -48,12 +71,6 @@ def paginate(queryset: QuerySet, *, field: str, cursor: str | None, size: int) -
     position = decode_cursor(cursor)
     if position is not None:
         moment, pk = position
-        # The plain `<=` bound lets the database start its index scan at the
-        # cursor; the OR alone would make it walk the index from the top.
-        queryset = queryset.filter(**{f"{field}__lte": moment}).filter(
-            Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk})
-        )
+        queryset = after(queryset, field=field, moment=moment, pk=pk)
     rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
-    items, more = rows[:size], len(rows) > size
-    next_cursor = encode_cursor(getattr(items[-1], field), items[-1].pk) if more else None
-    return Page(items=items, next_cursor=next_cursor)
+    return page_of(rows, field=field, size=size)

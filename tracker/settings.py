@@ -108,12 +108,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     _db["CONN_MAX_AGE"] = 0
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameter binding lets psycopg prepare a query the fifth time a
-    # connection runs it, so PostgreSQL plans the pages' queries once per
-    # connection instead of once per request (planning the timeline's four-table
-    # join cost three times its execution). Needs session-level pooling if a
-    # pooler sits in between (pgbouncer: pool_mode = session, or max_prepared_statements).
-    _db["OPTIONS"] = {"server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", True)}
+    # Server-side parameter binding and prepared statements: psycopg prepares a
+    # query the fifth time a connection runs it (Django turns this off unless
+    # asked: prepare_threshold=None; 5 is psycopg's own default), so PostgreSQL
+    # plans the pages' queries once per connection instead of once per request
+    # (planning the timeline's four-table join cost three times its execution).
+    # Needs session-level pooling if a pooler sits in between (pgbouncer:
+    # pool_mode = session, or max_prepared_statements); 0 turns both off.
+    _prepared = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
+    _db["OPTIONS"] = {"server_side_binding": _prepared, "prepare_threshold": 5 if _prepared else None}
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…).")
 _db["CONN_HEALTH_CHECKS"] = True

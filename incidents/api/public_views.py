@@ -6,7 +6,6 @@ published or withdrawn posts only); anything else answers 404.
 
 import functools
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -76,11 +75,6 @@ def _public_post_rows():
     return public.public_posts().values(*PUBLIC_POST_VALUES)
 
 
-@functools.cache
-def _public_precinct_ids():
-    return public.public_precincts().values_list("pk", flat=True)
-
-
 def _posts_page(view, request, posts):
     """A page of public posts, as `PublicPostSerializer` shows them, read as plain rows (no model instances)."""
     if "category" in request.query_params:  # without it there is nothing to validate
@@ -105,11 +99,10 @@ class PrecinctPostListView(PublicView):
         responses=PublicPostSerializer(many=True),
     )
     def get(self, request, slug):
-        # Only its id: the posts' rows carry the precinct's public fields.
-        precinct_id = _public_precinct_ids().filter(slug=slug).first()
-        if precinct_id is None:
-            raise Http404("No such precinct.")
-        return _posts_page(self, request, _public_post_rows().filter(precinct_id=precinct_id))
+        # Only its id (the posts' rows carry the precinct's public fields), read once per request:
+        # the page's freshness marker has usually read it already.
+        precinct = public.request_precinct_row(request._request, slug)
+        return _posts_page(self, request, _public_post_rows().filter(precinct_id=precinct.pk))
 
 
 class PublicPostListView(PublicView):

@@ -204,8 +204,3 @@ def test_it_builds_a_feed_with_two_queries(client, officer, supervisor, incident
     with django_assert_num_queries(2):
         assert client.get(url).status_code == 200
 
-
-def test_it_refuses_a_prepared_read_whose_sample_is_not_one_parameter():
-    read = feeds.PreparedRead(Post, lambda value: Post.objects.values_list("id")[:1], sample=-1)
-    with pytest.raises(ValueError, match="exactly one"):
-        read(1)

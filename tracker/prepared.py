@@ -1,0 +1,87 @@
+"""Reads compiled to SQL once per database connection, then run with new values.
+
+Building a QuerySet and compiling it to SQL takes longer than running a small
+indexed query, and the public pages run the same few reads all day with only
+a slug, an id or a cursor changing. A `PreparedRead` keeps the QuerySet as the
+one definition of the read (filters, joins, fields, order) and compiles it
+once per connection; each call swaps the new values into the compiled
+parameters and runs the SQL. On PostgreSQL, with server-side binding, psycopg
+then also prepares the statement, so the server plans it once per connection.
+"""
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import connections, router
+from django.db.models import QuerySet
+from django.db.models.query import NamedValuesListIterable
+from django.db.models.utils import create_namedtuple_class
+
+
+class PreparedRead:
+    """A `values_list()` read, compiled once per connection and run with new values.
+
+    `build(*samples)` returns the QuerySet. Each sample is a value no row has and
+    no other parameter of the query equals (a negative id, a slug with a NUL in
+    it, a date in year 1); `build` uses it as a query parameter, as often as it
+    likes, and a call passes one value for each sample, in order. Rows come back
+    converted as `values_list()` gives them: tuples, or named tuples when the
+    QuerySet was made with `values_list(..., named=True)`.
+    """
+
+    def __init__(self, model, build: Callable[..., QuerySet], *samples):
+        self._model = model
+        self._build = build
+        self._samples = samples
+        # A compiler belongs to one connection, and a connection to one thread.
+        self._local = threading.local()
+
+    def __call__(self, *values) -> list[tuple]:
+        if len(values) != len(self._samples):
+            raise TypeError(f"This read takes {len(self._samples)} values, not {len(values)}.")
+        connection = connections[router.db_for_read(self._model)]
+        compiled = getattr(self._local, "compiled", None)
+        if compiled is None or compiled[0] is not connection:
+            compiled = self._local.compiled = self._compile(connection)
+        _, compiler, sql, params, positions, row = compiled
+        if positions:
+            params = list(params)
+            for value, places in zip(values, positions, strict=True):
+                value = _adapt(connection, value)
+                for place in places:
+                    params[place] = value
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        results = compiler.results_iter(results=[rows], tuple_expected=True)
+        return [row._make(result) for result in results] if row else list(results)
+
+    def _compile(self, connection):
+        queryset = self._build(*self._samples)
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        params = tuple(params)
+        positions = []
+        for sample in self._samples:
+            adapted = _adapt(connection, sample)
+            places = [i for i, param in enumerate(params) if type(param) is type(adapted) and param == adapted]
+            if not places:
+                raise ValueError(f"The sample {sample!r} is not among the query's parameters: {params!r}")
+            positions.append(places)
+        if len({place for places in positions for place in places}) != sum(map(len, positions)):
+            raise ValueError(f"Two samples share a parameter: {self._samples!r}")
+        row = None
+        if issubclass(queryset._iterable_class, NamedValuesListIterable):
+            # The names values_list(named=True) gives its rows.
+            query = queryset.query
+            names = queryset._fields or (*query.extra_select, *query.values_select, *query.annotation_select)
+            row = create_namedtuple_class(*names)
+        return connection, compiler, sql, params, positions, row
+
+
+def _adapt(connection, value):
+    """A value as the compiled query holds it (SQLite keeps dates as text)."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
