@@ -3,10 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 
 from incidents.models import Incident
 from tests.factories import IncidentFactory, PrecinctFactory
+from tests.support import require_postgresql
 from tracker.prepared import PreparedRead
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +75,16 @@ def test_it_refuses_the_wrong_number_of_values():
     read = PreparedRead(Incident, lambda a: Incident.objects.filter(id=a).values_list("id"), -1)
     with pytest.raises(TypeError, match="takes 1 values"):
         read(1, 2)
+
+
+def test_postgresql_plans_a_read_once_per_connection(incidents):
+    """Django turns psycopg's prepared statements off unless OPTIONS asks (prepare_threshold); the settings ask."""
+    require_postgresql()
+    north, _, rows = incidents
+    read = PreparedRead(Incident, _after, -1, NO_MOMENT, -2)
+    for row in rows[:6]:  # psycopg prepares a query the fifth time a connection runs it
+        read(north.pk, row.reported_at, row.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any('"incidents_incident"."reported_at" <= $2' in statement for statement in prepared), prepared

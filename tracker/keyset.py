@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 
-
 # Ids are 64-bit (BigAutoField).
 MAX_ID = 2**63 - 1
 

@@ -203,4 +203,3 @@ def test_it_builds_a_feed_with_two_queries(client, officer, supervisor, incident
     cache.clear()
     with django_assert_num_queries(2):
         assert client.get(url).status_code == 200
-
