@@ -1,14 +1,18 @@
 """Reads that need more than a one-line query."""
 
+import functools
+from datetime import UTC, datetime
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from incidents.models import OPEN_STATUSES, FollowUp, Incident, Post, PostEvent, PostStatus
+from incidents.models import OPEN_STATUSES, Category, FollowUp, Incident, Post, PostEvent, PostStatus
 from incidents.references import normalise_reference
 from precincts import access
-from tracker.keyset import Page, paginate
+from tracker.keyset import Page, after, decode_cursor, page_of, paginate
+from tracker.prepared import PreparedRead
 
 User = get_user_model()
 DESK_PAGE_SIZE = 25
@@ -39,6 +43,13 @@ def incident_desk_list(*, user, filters: dict, cursor: str | None, page_size: in
     list is read far more often than anything else on the desk.
     """
     precinct_ids = access.precinct_ids_for(user)
+    if not precinct_ids:
+        return Page(items=[], next_cursor=None)
+    if not any(filters.values()):
+        # The plain list, most of the desk's traffic: a compiled read (one per number of precincts).
+        position = decode_cursor(cursor)
+        read = _plain_desk_read(len(precinct_ids), page_size, position is not None)
+        return page_of(read(*precinct_ids, *(position or ())), field="reported_at", size=page_size)
     if filters.get("precinct"):
         precinct_ids = [pid for pid in precinct_ids if pid == filters["precinct"]]
     qs = Incident.objects.filter(precinct_id__in=precinct_ids)
@@ -54,6 +65,31 @@ def incident_desk_list(*, user, filters: dict, cursor: str | None, page_size: in
         qs = qs.filter(_search(query))
     rows = qs.values_list(*DESK_ROW_FIELDS, named=True)
     return paginate(rows, field="reported_at", cursor=cursor, size=page_size)
+
+
+_NO_MOMENT = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=32)
+def _plain_desk_read(precincts: int, page_size: int, after_cursor: bool) -> PreparedRead:
+    """The unfiltered desk list of a user with this many precincts, from the start or after a cursor."""
+
+    def build(*values):
+        rows = Incident.objects.filter(precinct_id__in=values[:precincts])
+        if after_cursor:
+            rows = after(rows, field="reported_at", moment=values[precincts], pk=values[precincts + 1])
+        return rows.values_list(*DESK_ROW_FIELDS, named=True).order_by("-reported_at", "-pk")[: page_size + 1]
+
+    samples = [-1 - n for n in range(precincts)]  # distinct ids no precinct has
+    return PreparedRead(Incident, build, *samples, *((_NO_MOMENT, -1 - precincts) if after_cursor else ()))
+
+
+def desk_categories() -> tuple[tuple[int, str], ...]:
+    """(id, name) of every category, by name (retired ones too: old reports keep theirs)."""
+    return tuple(_category_pairs())
+
+
+_category_pairs = PreparedRead(Category, lambda: Category.objects.values_list("pk", "name"))
 
 
 def _search(query: str) -> Q:

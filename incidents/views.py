@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from incidents import selectors, services
 from incidents.forms import KEEP, FollowUpForm, IncidentFilterForm, IncidentForm
-from incidents.models import Category, Status
+from incidents.models import Status
 from incidents.presentation import month_day
 from precincts import access, context_processors
 
@@ -25,7 +25,7 @@ from precincts import access, context_processors
 def incident_list(request):
     access.require_staff(request.user)
     precincts = access.precinct_names_for(request.user)
-    categories = tuple(Category.objects.values_list("pk", "name"))
+    categories = selectors.desk_categories()
     if request.GET:
         form = IncidentFilterForm(request.GET, precincts=list(precincts.items()), categories=categories)
         filters = form.cleaned_data if form.is_valid() else {}

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from precincts.models import Membership, Precinct
+from tracker.prepared import PreparedRead
 
 
 def memberships_of(user) -> dict[int, str]:
@@ -33,12 +34,20 @@ def precinct_names_for(user) -> dict[int, str]:
     return names
 
 
-def _load_memberships(user) -> dict[int, str]:
-    rows = list(
-        Membership.objects.filter(user=user, precinct__is_active=True)
+# Read on every staff request: compiled once per connection (tracker.prepared).
+_membership_rows = PreparedRead(
+    Membership,
+    lambda user_id: (
+        Membership.objects.filter(user_id=user_id, precinct__is_active=True)
         .order_by("precinct__name", "precinct_id")
         .values_list("precinct_id", "role", "precinct__name")
-    )
+    ),
+    -1,
+)
+
+
+def _load_memberships(user) -> dict[int, str]:
+    rows = _membership_rows(user.pk)
     user._precinct_roles = {pid: role for pid, role, _ in rows}
     user._precinct_names = {pid: name for pid, _, name in rows}
     return user._precinct_roles

@@ -15,11 +15,24 @@ The time of the last save is read from the row's expiry, which this module's
 the session.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.backends import db
+from django.contrib.sessions.models import Session
 from django.utils import timezone
+
+from tracker.prepared import PreparedRead
+
+# Every signed-in request reads its session: compiled once per connection (tracker.prepared).
+_live_sessions = PreparedRead(
+    Session,
+    lambda key, now: Session.objects.filter(session_key=key, expire_date__gt=now).values_list(
+        "session_data", "expire_date", named=True
+    ),
+    "\x00no such session",
+    datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+)
 
 
 class SessionStore(db.SessionStore):
@@ -28,9 +41,15 @@ class SessionStore(db.SessionStore):
     expire_date: datetime | None = None
 
     def _get_session_from_db(self):
-        row = super()._get_session_from_db()
-        self.expire_date = row.expire_date if row is not None else None
-        return row
+        """The live session row (its data and expiry) for the cookie's key, as Django's own reads it; None
+        (and no key) if there is none."""
+        rows = _live_sessions(self.session_key, timezone.now())
+        if not rows:
+            self._session_key = None
+            self.expire_date = None
+            return None
+        self.expire_date = rows[0].expire_date
+        return rows[0]
 
 
 def note_activity(session, *, interval: int, now: datetime | None = None) -> None:
