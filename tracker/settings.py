@@ -111,8 +111,9 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameter binding and prepared statements: psycopg prepares a
     # query the fifth time a connection runs it (Django turns this off unless
     # asked: prepare_threshold=None; 5 is psycopg's own default), so PostgreSQL
-    # plans the pages' queries once per connection instead of once per request
-    # (planning the timeline's four-table join cost three times its execution).
+    # parses the pages' queries once per connection, and plans them once where a
+    # generic plan is as good as a custom one (a precinct's timeline is still
+    # planned per request: its best plan depends on how big the precinct is).
     # Needs session-level pooling if a pooler sits in between (pgbouncer:
     # pool_mode = session, or max_prepared_statements); 0 turns both off.
     _prepared = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
