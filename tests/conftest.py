@@ -7,6 +7,7 @@ from incidents import public
 from incidents.services import incident_create
 from precincts.models import Membership
 from tests.factories import PASSWORD, CategoryFactory, MembershipFactory, PrecinctFactory, UserFactory
+from tracker import conditional
 
 
 @pytest.fixture
@@ -92,6 +93,7 @@ def incident(officer, precinct_a, category):
 def _fresh_category_choices():
     """The public pages keep the category list in the process; a test's rolled-back rows must not linger."""
     public.forget_category_choices()
+    conditional.forget_held_tokens()
 
 
 @pytest.fixture(autouse=True)

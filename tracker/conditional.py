@@ -20,6 +20,12 @@ Where the markers live:
   Why this is safe: a request renders only after it has read its tokens, and a
   token is replaced only after the change has committed, so a body stored under
   a token never predates a change that token already covers.
+  A conditional request (If-None-Match) is answered from tokens the process
+  read within the last ``PUBLIC_TOKEN_SECONDS`` (1 by default): a surge of
+  revalidations then costs no round trip at all. So a change shows at once to
+  every request without a validator (those read the tokens with the page, in
+  the same MGET), at once in the process that made it, and within that second
+  to a revalidating client elsewhere. 0 makes every request read the cache.
 - **In the database** (a per-process cache, as in ``make demo``): every
   request reads the markers from the database (one small query per scope).
 
@@ -73,7 +79,9 @@ def touch(*names: str) -> None:
 
     def write():
         now = int(time.time())
-        cache.set_many({key: f"{now}-{secrets.token_hex(4)}" for key in keys}, TOKEN_TIMEOUT)
+        tokens = {key: f"{now}-{secrets.token_hex(4)}" for key in keys}
+        cache.set_many(tokens, TOKEN_TIMEOUT)
+        _hold(tokens)  # this process sees its own change at once
 
     transaction.on_commit(write)
 
@@ -88,9 +96,17 @@ def public_page(request, *, scopes: Sequence[Scope], render: Callable[[], HttpRe
     stored = None
     if settings.PUBLIC_MARKERS_IN_CACHE:
         keys = [_token_key(scope.name) for scope in scopes]
-        wanted = keys if if_none_match or not settings.PUBLIC_PAGE_CACHE else [*keys, page_key]
-        found = cache.get_many(wanted)
-        tokens = [found.get(key) or _rebuild(key, scope) for key, scope in zip(keys, scopes, strict=True)]
+        # A revalidation may use tokens read moments ago; anything else reads them with the page.
+        held = _held(keys) if if_none_match else {}
+        wanted = [key for key in keys if key not in held]
+        if not if_none_match and settings.PUBLIC_PAGE_CACHE:
+            wanted.append(page_key)
+        found = cache.get_many(wanted) if wanted else {}
+        tokens = [
+            held.get(key) or found.get(key) or _rebuild(key, scope) for key, scope in zip(keys, scopes, strict=True)
+        ]
+        if wanted:
+            _hold({key: token for key, token in zip(keys, tokens, strict=True) if key not in held})
         stored = found.get(page_key)
         changed = max(int(token.partition("-")[0]) for token in tokens) or None
     else:
@@ -150,6 +166,39 @@ def public_api(view, scopes: Callable[..., Sequence[Scope]]):
 
 def _token_key(name: str) -> str:
     return f"{KEY_PREFIX}token:{name}"
+
+
+# Tokens this process read or wrote: {the cache's own key: (when, token)}. The cache's key includes its
+# prefix and version, so two caches (or two test runs) never share an entry.
+_tokens_held: dict[str, tuple[float, str]] = {}
+_clock = time.monotonic
+
+
+def _held(keys: Sequence[str]) -> dict[str, str]:
+    """The tokens among `keys` this process read less than PUBLIC_TOKEN_SECONDS ago."""
+    seconds = settings.PUBLIC_TOKEN_SECONDS
+    if seconds <= 0:
+        return {}
+    now = _clock()
+    held = {}
+    for key in keys:
+        entry = _tokens_held.get(cache.make_key(key))
+        if entry is not None and now - entry[0] < seconds:
+            held[key] = entry[1]
+    return held
+
+
+def _hold(tokens: dict[str, str]) -> None:
+    now = _clock()
+    if len(_tokens_held) > 10_000:  # a crawler walking every report: start again rather than grow
+        _tokens_held.clear()
+    for key, token in tokens.items():
+        _tokens_held[cache.make_key(key)] = (now, token)
+
+
+def forget_held_tokens() -> None:
+    """Read every token from the cache on next use (tests)."""
+    _tokens_held.clear()
 
 
 def _rebuild(key: str, scope: Scope) -> str:

@@ -137,6 +137,10 @@ PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
 # With a shared cache, public pages keep their change markers there, so a 304
 # or a cached page needs no database query (tracker/conditional.py).
 PUBLIC_MARKERS_IN_CACHE = bool(CACHE_URL)
+# A conditional request (If-None-Match) may be answered from markers this
+# process read this many seconds ago, without a cache round trip; every other
+# request reads them afresh. 0: every request reads them.
+PUBLIC_TOKEN_SECONDS = env_int("PUBLIC_TOKEN_SECONDS", 1, minimum=0)
 
 # --- Celery ----------------------------------------------------------------
 # Without a broker the demo runs every task inline, in the web process.

@@ -5,6 +5,8 @@ published or withdrawn posts only); anything else answers 404.
 """
 
 import functools
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -22,7 +24,8 @@ from incidents.api.public_serializers import (
     PublicReportSerializer,
     public_post_list_data,
 )
-from incidents.models import Category
+from incidents.models import Category, Post
+from tracker.prepared import PreparedRead
 
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The precinct's slug.")
 
@@ -75,14 +78,73 @@ def _public_post_rows():
     return public.public_posts().values(*PUBLIC_POST_VALUES)
 
 
-def _posts_page(view, request, posts):
+_PUBLISHED_AT = Post._meta.get_field("published_at")
+_NO_MOMENT = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PublicPostPages:
+    """The public posts a list pages through, read with compiled queries (`tracker.prepared`).
+
+    It offers what DRF's `CursorPagination.paginate_queryset` asks of a QuerySet, and nothing else:
+    `order_by(*ordering)`, `filter()` on the ordering's first field, and one slice, which runs the
+    read. Each shape of page (its filters, order, offset and size) is compiled once per connection;
+    the values (precinct, category, position) change per request. Rows are dicts of PUBLIC_POST_VALUES.
+    """
+
+    precinct_id: int | None = None
+    category_id: int | None = None
+    ordering: tuple[str, ...] = ()
+    position: tuple[str, datetime] | None = None  # ("lt" or "gt", published_at)
+
+    def order_by(self, *ordering):
+        return replace(self, ordering=ordering)
+
+    def filter(self, **lookup):
+        ((name, value),) = lookup.items()
+        field, _, operator = name.partition("__")
+        if field != "published_at" or operator not in ("lt", "gt"):
+            raise ValueError(f"Only published_at__lt or __gt, not {name}")
+        # As the ORM would take the cursor's text (a malformed date fails the same way).
+        return replace(self, position=(operator, _PUBLISHED_AT.get_prep_value(value)))
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        offset, limit = page.start or 0, page.stop - (page.start or 0)
+        shape = (self.precinct_id is not None, self.category_id is not None, self.ordering)
+        read = _post_page_read(*shape, self.position[0] if self.position else None, offset, limit)
+        values = [v for v in (self.precinct_id, self.category_id) if v is not None]
+        if self.position:
+            values.append(self.position[1])
+        return [dict(zip(PUBLIC_POST_VALUES, row, strict=True)) for row in read(*values)]
+
+
+@functools.lru_cache(maxsize=256)
+def _post_page_read(by_precinct, by_category, ordering, operator, offset, limit) -> PreparedRead:
+    def build(*values):
+        values = iter(values)
+        rows = _public_post_rows()
+        if by_precinct:
+            rows = rows.filter(precinct_id=next(values))
+        if by_category:
+            rows = rows.filter(category_id=next(values))
+        if operator:
+            rows = rows.filter(**{f"published_at__{operator}": next(values)})
+        return rows.order_by(*ordering).values_list(*PUBLIC_POST_VALUES)[offset : offset + limit]
+
+    wanted = ((-1, by_precinct), (-2, by_category), (_NO_MOMENT, operator is not None))
+    return PreparedRead(Post, build, *(sample for sample, used in wanted if used))
+
+
+def _posts_page(view, request, precinct_id: int | None = None):
     """A page of public posts, as `PublicPostSerializer` shows them, read as plain rows (no model instances)."""
+    posts = PublicPostPages(precinct_id=precinct_id)
     if "category" in request.query_params:  # without it there is nothing to validate
         filters = PublicPostFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         if slug := filters.validated_data.get("category"):
             category_id = Category.objects.filter(slug=slug).values_list("pk", flat=True).first()
-            posts = posts.filter(category_id=category_id) if category_id else posts.none()
+            # An unknown category lists nothing: no post has category id 0.
+            posts = replace(posts, category_id=category_id or 0)
     page = view.paginate_queryset(posts)
     return view.get_paginated_response(public_post_list_data(page))
 
@@ -102,7 +164,7 @@ class PrecinctPostListView(PublicView):
         # Only its id (the posts' rows carry the precinct's public fields), read once per request:
         # the page's freshness marker has usually read it already.
         precinct = public.request_precinct_row(request._request, slug)
-        return _posts_page(self, request, _public_post_rows().filter(precinct_id=precinct.pk))
+        return _posts_page(self, request, precinct.pk)
 
 
 class PublicPostListView(PublicView):
@@ -116,7 +178,7 @@ class PublicPostListView(PublicView):
         responses=PublicPostSerializer(many=True),
     )
     def get(self, request):
-        return _posts_page(self, request, _public_post_rows())
+        return _posts_page(self, request)
 
 
 class PublicPostDetailView(PublicView):

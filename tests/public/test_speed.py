@@ -1,6 +1,7 @@
 """Public pages stay fast and fresh: a fixed, small number of queries whatever the data size,
 conditional requests answered with 304, and no stale page after a post is published or withdrawn."""
 
+import time
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from uuid import uuid4
@@ -25,6 +26,7 @@ from tests.public.helpers import (
     retract,
 )
 from tests.support import require_redis
+from tracker import conditional
 from tracker.keyset import encode_cursor
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +229,7 @@ def test_it_rebuilds_a_lost_marker_from_the_database(client, officer, supervisor
     body = "Officers came back at midnight and the street was quiet."
     publish_update(officer, supervisor, world.incident, body)  # its after-commit touch never runs here
     cache.clear()
+    conditional.forget_held_tokens()  # as in another process, or a second later
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
     assert body in client.get(url).content.decode()
 
@@ -313,3 +316,42 @@ def test_the_api_answers_its_own_errors_and_never_caches_them(client, world):
     assert "ETag" not in bad and "public" not in bad.get("Cache-Control", "")
     good = client.get("/api/v1/precincts/precinct-a/posts/", HTTP_ACCEPT="application/json")
     assert good["Content-Type"].startswith("application/json") and good["ETag"]
+
+
+def _changed_elsewhere(scope: str) -> None:
+    """What another process's publish leaves in the shared cache: a new token (this process holds the old one)."""
+    cache.set(conditional._token_key(scope), f"{int(time.time()) + 60}-elsewhere", conditional.TOKEN_TIMEOUT)
+
+
+@pytest.mark.parametrize("markers", ["cache"], indirect=True)
+def test_a_revalidation_sees_a_change_made_elsewhere_within_the_held_second(client, world, monkeypatch, settings):
+    url = "/precincts/precinct-a/"
+    etag = client.get(url)["ETag"]
+    _changed_elsewhere("precinct:precinct-a")
+    # Within PUBLIC_TOKEN_SECONDS a revalidation is answered from the tokens this process read…
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # …once they are older, from the cache: the change shows.
+    start = conditional._clock()
+    monkeypatch.setattr(conditional, "_clock", lambda: start + settings.PUBLIC_TOKEN_SECONDS)
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+@pytest.mark.parametrize("markers", ["cache"], indirect=True)
+def test_a_request_without_a_validator_sees_a_change_made_elsewhere_at_once(client, world):
+    url = "/precincts/precinct-a/"
+    etag = client.get(url)["ETag"]
+    client.get(url, HTTP_IF_NONE_MATCH=etag)
+    _changed_elsewhere("precinct:precinct-a")
+    again = client.get(url)
+    assert again.status_code == 200 and again["ETag"] != etag
+    # It read the new token, so this process's revalidations have it too.
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+@pytest.mark.parametrize("markers", ["cache"], indirect=True)
+def test_with_no_held_seconds_every_revalidation_reads_the_cache(client, world, settings):
+    settings.PUBLIC_TOKEN_SECONDS = 0
+    url = "/precincts/precinct-a/"
+    etag = client.get(url)["ETag"]
+    _changed_elsewhere("precinct:precinct-a")
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
