@@ -57,6 +57,8 @@ BAD = [
     ("broker-garbage", {"CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL"),
     ("cache-memcached", {"CACHE_URL": "memcached://x"}, "CACHE_URL"),
     ("idle-abc", {"SESSION_IDLE_MINUTES": "abc"}, "SESSION_IDLE_MINUTES"),
+    ("token-seconds-negative", {"PUBLIC_TOKEN_SECONDS": "-1"}, "PUBLIC_TOKEN_SECONDS"),
+    ("token-seconds-words", {"PUBLIC_TOKEN_SECONDS": "one"}, "PUBLIC_TOKEN_SECONDS"),
     ("idle-zero", {"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES"),
     ("lockout-too-short", {"LOGIN_LOCKOUT_MINUTES": "5"}, "LOGIN_LOCKOUT_MINUTES"),
     ("time-zone", {"TIME_ZONE": "Mars/Base"}, "TIME_ZONE"),
