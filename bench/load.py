@@ -365,6 +365,7 @@ def invalidation(busy: str, base_url: str, revalidate_after: float = 0.0) -> dic
 
     def check(what, expect, etags):
         changed = time.monotonic()
+        found = {}
         for name, url in pages.items():
             # Shown at once: the first request after the change shows it (how long it took is recorded).
             first = time.monotonic() - changed
@@ -375,10 +376,12 @@ def invalidation(busy: str, base_url: str, revalidate_after: float = 0.0) -> dic
                 if shown or time.monotonic() - changed > first + 1:
                     break
                 time.sleep(0.1)
-            conditional = None
-            if etags.get(name):
-                _wait_until(changed + revalidate_after)
-                conditional = _get(url, {"If-None-Match": etags[name]})[0]
+            found[name] = (first, issued, status, shown)
+        # Then the old ETags, once the revalidation window has passed.
+        _wait_until(changed + revalidate_after)
+        for name, url in pages.items():
+            first, issued, status, shown = found[name]
+            conditional = _get(url, {"If-None-Match": etags[name]})[0] if etags.get(name) else None
             checks.append(
                 {
                     "change": what,
