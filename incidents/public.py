@@ -8,7 +8,7 @@ code path.
 import functools
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db.models import Max, Prefetch
 from django.http import Http404
@@ -17,7 +17,7 @@ from incidents.models import PUBLIC_POST_STATUSES, Category, FollowUp, Incident,
 from incidents.references import normalise_reference
 from precincts.models import Precinct
 from tracker.keyset import Page, after, decode_cursor, page_of, paginate
-from tracker.prepared import PreparedRead
+from tracker.prepared import NO_MOMENT, PreparedRead
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -94,7 +94,6 @@ PRECINCT_ROW_FIELDS = ("pk", *PRECINCT_FIELDS[1:])
 # Samples for prepared reads (tracker.prepared): values no row has, marking where a query's values go.
 _NO_SLUG = "\x00no such slug"
 _NO_REFERENCE = "\x00no such reference"
-_NO_MOMENT = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 _precinct_rows = PreparedRead(
     Precinct,
     lambda slug: _PRECINCTS.filter(slug=slug).order_by().values_list(*PRECINCT_ROW_FIELDS, named=True)[:1],
@@ -195,7 +194,7 @@ def _timeline_read(size: int, by_precinct: bool, by_category: bool, after_cursor
             posts = after(posts, field="published_at", moment=next(values), pk=next(values))
         return posts.order_by("-published_at", "-pk")[: size + 1]
 
-    wanted = ((-1, by_precinct), (-2, by_category), (_NO_MOMENT, after_cursor), (-3, after_cursor))
+    wanted = ((-1, by_precinct), (-2, by_category), (NO_MOMENT, after_cursor), (-3, after_cursor))
     return PreparedRead(Post, build, *(sample for sample, used in wanted if used))
 
 

@@ -1,7 +1,6 @@
 """Reads that need more than a one-line query."""
 
 import functools
-from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -12,7 +11,7 @@ from incidents.models import OPEN_STATUSES, Category, FollowUp, Incident, Post, 
 from incidents.references import normalise_reference
 from precincts import access
 from tracker.keyset import Page, after, decode_cursor, page_of, paginate
-from tracker.prepared import PreparedRead
+from tracker.prepared import NO_MOMENT, PreparedRead
 
 User = get_user_model()
 DESK_PAGE_SIZE = 25
@@ -67,9 +66,6 @@ def incident_desk_list(*, user, filters: dict, cursor: str | None, page_size: in
     return paginate(rows, field="reported_at", cursor=cursor, size=page_size)
 
 
-_NO_MOMENT = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
-
-
 @functools.lru_cache(maxsize=32)
 def _plain_desk_read(precincts: int, page_size: int, after_cursor: bool) -> PreparedRead:
     """The unfiltered desk list of a user with this many precincts, from the start or after a cursor."""
@@ -81,7 +77,7 @@ def _plain_desk_read(precincts: int, page_size: int, after_cursor: bool) -> Prep
         return rows.values_list(*DESK_ROW_FIELDS, named=True).order_by("-reported_at", "-pk")[: page_size + 1]
 
     samples = [-1 - n for n in range(precincts)]  # distinct ids no precinct has
-    return PreparedRead(Incident, build, *samples, *((_NO_MOMENT, -1 - precincts) if after_cursor else ()))
+    return PreparedRead(Incident, build, *samples, *((NO_MOMENT, -1 - precincts) if after_cursor else ()))
 
 
 def desk_categories() -> tuple[tuple[int, str], ...]:

@@ -15,14 +15,14 @@ The time of the last save is read from the row's expiry, which this module's
 the session.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from tracker.prepared import PreparedRead
+from tracker.prepared import NO_MOMENT, PreparedRead
 
 # Every signed-in request reads its session: compiled once per connection (tracker.prepared).
 _live_sessions = PreparedRead(
@@ -31,7 +31,7 @@ _live_sessions = PreparedRead(
         "session_data", "expire_date", named=True
     ),
     "\x00no such session",
-    datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+    NO_MOMENT,
 )
 
 

@@ -9,11 +9,10 @@ from django.db.models import Q
 from incidents.models import Incident
 from tests.factories import IncidentFactory, PrecinctFactory
 from tests.support import require_postgresql
-from tracker.prepared import PreparedRead
+from tracker.prepared import NO_MOMENT, PreparedRead
 
 pytestmark = pytest.mark.django_db
 
-NO_MOMENT = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 START = datetime(2026, 3, 8, 6, 59, 59, 999999, tzinfo=UTC)
 
 

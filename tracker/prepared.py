@@ -11,12 +11,15 @@ then also prepares the statement, so the server plans it once per connection.
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connections, router
 from django.db.models import QuerySet
 from django.db.models.query import NamedValuesListIterable
 from django.db.models.utils import create_namedtuple_class
+
+# A sample for a date parameter: no row is dated in the first microsecond of year 1.
+NO_MOMENT = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 
 
 class PreparedRead:

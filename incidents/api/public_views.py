@@ -6,7 +6,7 @@ published or withdrawn posts only); anything else answers 404.
 
 import functools
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -25,7 +25,7 @@ from incidents.api.public_serializers import (
     public_post_list_data,
 )
 from incidents.models import Category, Post
-from tracker.prepared import PreparedRead
+from tracker.prepared import NO_MOMENT, PreparedRead
 
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The precinct's slug.")
 
@@ -79,7 +79,6 @@ def _public_post_rows():
 
 
 _PUBLISHED_AT = Post._meta.get_field("published_at")
-_NO_MOMENT = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ def _post_page_read(by_precinct, by_category, ordering, operator, offset, limit)
             rows = rows.filter(**{f"published_at__{operator}": next(values)})
         return rows.order_by(*ordering).values_list(*PUBLIC_POST_VALUES)[offset : offset + limit]
 
-    wanted = ((-1, by_precinct), (-2, by_category), (_NO_MOMENT, operator is not None))
+    wanted = ((-1, by_precinct), (-2, by_category), (NO_MOMENT, operator is not None))
     return PreparedRead(Post, build, *(sample for sample, used in wanted if used))
 
 
