@@ -14,7 +14,9 @@ For each size, smallest first, growing the same database by adding rows:
      (Redis), and drives it with wrk (1 thread, 8 connections), alternating the
      trivial view (/healthz) with each page; a page's ratio is its requests per
      second over the mean of the trivial runs just before and after it;
-  4. checks that a published and a withdrawn post show at once with the cache on.
+  4. checks that a published and a withdrawn post show at once with the cache on,
+     and that an old ETag gets a 200 once --token-seconds (the server's
+     PUBLIC_TOKEN_SECONDS, default 1) have passed.
 Prints the table and writes it, with the plans, to bench/results/<timestamp>/.
 """
 
