@@ -38,9 +38,7 @@ def _pages(precinct: str) -> dict:
     )
     from incidents import public
 
-    page = public.timeline_page(
-        precinct=public.public_precinct(precinct), category=None, cursor=None, size=public.TIMELINE_PAGE_SIZE
-    )
+    page = public.timeline_rows(precinct=public.public_precinct_row(precinct), category=None, cursor=None)
     return {
         "trivial": "/healthz",
         "home": "/",

@@ -25,13 +25,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents import freshness, public
 from incidents.models import Post, PostKind, PostStatus
-from precincts.models import Precinct
 from tracker.conditional import public_page
 from tracker.prepared import PreparedRead
 
@@ -39,9 +38,8 @@ from tracker.prepared import PreparedRead
 # and hours of the whole city, and older posts stay on the timelines. Entries are most of what a feed
 # costs to build (a request for 50 takes a quarter longer than for 30), so it is kept to what readers use.
 FEED_SIZE = 30
-# What a feed reads, and nothing else: public fields only (each of them in public.PRECINCT_FIELDS or
-# public.POST_FIELDS; a test checks).
-PRECINCT_FIELDS = ("id", "name", "slug", "public_changed_at")
+# What a feed reads of its posts, and nothing else: public fields only (each of them in public.POST_FIELDS;
+# a test checks). The precinct is read as the timeline reads it (public.public_precinct_row).
 POST_FIELDS = (
     "id",
     "kind",
@@ -81,13 +79,6 @@ def rfc2822(moment: datetime) -> str:
     m = moment.astimezone(UTC)
     time = f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
     return f"{_DAYS[m.weekday()]}, {m.day:02d} {_MONTHS[m.month - 1]} {m.year:04d} {time} +0000"
-
-
-class FeedPrecinct(NamedTuple):
-    id: int
-    name: str
-    slug: str
-    public_changed_at: datetime
 
 
 class Channel(NamedTuple):
@@ -133,12 +124,12 @@ def city_feed_atom(request) -> HttpResponse:
 
 
 def _precinct_feed(request, slug: str, write, content_type: str, url_name: str) -> HttpResponse:
-    precinct_once = functools.cache(lambda: feed_precinct(slug))
+    precinct_once = functools.cache(lambda: public.public_precinct_row(slug))
 
     def render():
         precinct = precinct_once()
         origin = _origin(request)
-        entries = feed_entries(feed_posts(precinct_id=precinct.id), origin=origin)
+        entries = feed_entries(feed_posts(precinct_id=precinct.pk), origin=origin)
         channel = Channel(
             title=f"{precinct.name} — how reports were followed up",
             description=(
@@ -192,21 +183,8 @@ def _latest_posts(precinct_id: int | None = None) -> QuerySet:
     return posts.order_by("-published_at", "-id").values_list(*POST_FIELDS)[:FEED_SIZE]
 
 
-_precinct_by_slug = PreparedRead(
-    Precinct,
-    lambda slug: public.public_precincts().filter(slug=slug).values_list(*PRECINCT_FIELDS)[:1],
-    "\x00no such precinct",
-)
 _precinct_posts = PreparedRead(Post, _latest_posts, -1)
 _city_posts = PreparedRead(Post, _latest_posts)
-
-
-def feed_precinct(slug: str) -> FeedPrecinct:
-    """An active precinct's id, name, slug and public marker; 404 otherwise."""
-    rows = _precinct_by_slug(slug)
-    if not rows:
-        raise Http404("No such precinct.")
-    return FeedPrecinct(*rows[0])
 
 
 def feed_posts(*, precinct_id: int | None) -> list[tuple]:

@@ -20,11 +20,9 @@ from tracker.conditional import Scope, touch
 CITY = Scope("city", public.city_changed_at)
 
 
-def precinct_scope(slug: str, load=None) -> Scope:
-    """A precinct's public record. `load` returns the precinct (404 if not public): views that render it pass
-    theirs so the marker costs no query of its own; without one the marker is read alone."""
-    if load is None:
-        return Scope(f"precinct:{slug}", lambda: public.public_precinct_marker(slug))
+def precinct_scope(slug: str, load) -> Scope:
+    """A precinct's public record. `load` returns the precinct (404 if not public), which the page reuses,
+    so the marker costs no query of its own."""
     return Scope(f"precinct:{slug}", lambda: load().public_changed_at)
 
 

@@ -8,7 +8,6 @@ code path.
 import functools
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db.models import Max, Prefetch
 from django.http import Http404
@@ -16,7 +15,7 @@ from django.http import Http404
 from incidents.models import PUBLIC_POST_STATUSES, Category, FollowUp, Incident, Post
 from incidents.references import normalise_reference
 from precincts.models import Precinct
-from tracker.keyset import Page, after, decode_cursor, page_of, paginate
+from tracker.keyset import Page, after, decode_cursor, page_of
 from tracker.prepared import NO_MOMENT, PreparedRead
 
 TIMELINE_PAGE_SIZE = 20
@@ -119,11 +118,6 @@ def request_precinct_row(request, slug: str):
     return read[slug]
 
 
-def public_precinct_marker(slug: str) -> datetime:
-    """When the precinct's public record last changed: one small query; 404 if it is not public."""
-    return public_precinct_row(slug).public_changed_at
-
-
 def city_changed_at():
     """When anything public last changed, city-wide (for the home page and city feeds)."""
     return Precinct.objects.active().aggregate(changed=Max("public_changed_at"))["changed"]
@@ -132,18 +126,6 @@ def city_changed_at():
 def public_posts():
     """Published and withdrawn posts of active precincts, with what a post card shows."""
     return _POSTS.all()
-
-
-def timeline_page(
-    *, precinct: Precinct | None, category: Category | None, cursor: str | None, size: int = TIMELINE_PAGE_SIZE
-) -> Page:
-    """A page of the timeline, newest first (keyset on published_at, id; no OFFSET)."""
-    posts = public_posts()
-    if precinct is not None:
-        posts = posts.filter(precinct=precinct)
-    if category is not None:
-        posts = posts.filter(category=category)
-    return paginate(posts, field="published_at", cursor=cursor, size=size)
 
 
 # What a post card shows, read as plain rows: the timeline and the home page show many cards, and
@@ -168,7 +150,8 @@ _POST_CARDS = Post.objects.filter(status__in=PUBLIC_POST_STATUSES, precinct__is_
 
 
 def timeline_rows(*, precinct, category, cursor: str | None, size: int = TIMELINE_PAGE_SIZE) -> Page:
-    """`timeline_page` as named rows of POST_CARD_FIELDS (for `presentation.Cards.from_row`), not Posts.
+    """A page of the timeline, newest first (keyset on published_at, id; no OFFSET), as named rows of
+    POST_CARD_FIELDS (for `presentation.Cards.from_row`).
 
     `precinct` is a Precinct or a `public_precinct_row`, `category` a Category or a row of
     `category_choices`; either may be None. One prepared query.
