@@ -9,7 +9,10 @@ If-None-Match. With `--explain-dir`, every query a list page makes on the big
 tables is run again under `EXPLAIN (ANALYZE, BUFFERS)`; the plans are saved
 there, and each list query (one with a LIMIT) is checked: it must use an
 index and must not sort, scan sequentially, or read and discard more rows than
-a page needs (more than SORT_ROWS_LIMIT).
+a page needs (more than SORT_ROWS_LIMIT). A prepared read (tracker.prepared,
+bound on the server) is explained as the server runs it: PREPAREd, then
+`EXPLAIN EXECUTE`, so the plan shown is the connection's generic plan; any
+other query with its values written in, as Django sends it.
 """
 
 import argparse
@@ -40,11 +43,19 @@ def _client(officer: str | None):
     return client
 
 
-def _capture(client, path, headers=None):
+def _capture(client, path, headers=None, sent=None):
+    """The response and the SQL of each query (as logged); `sent`, a list, also receives each
+    query as it was sent: (sql with placeholders, parameters, bound on the server?)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from psycopg import ClientCursor
 
-    with CaptureQueriesContext(connection) as ctx:
+    def record(execute, sql, params, many, context):
+        if sent is not None:
+            sent.append((sql, params, not isinstance(context["cursor"].cursor, ClientCursor)))
+        return execute(sql, params, many, context)
+
+    with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(record):
         response = client.get(path, headers=headers or {})
     return response, [q["sql"] for q in ctx.captured_queries]
 
@@ -139,15 +150,51 @@ def _tables(sql: str) -> set[str]:
     return set(re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', sql))
 
 
-def explain(targets: dict, out_dir: Path) -> dict:
+def _explained(query: str, sent: tuple) -> tuple[dict, str, str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of one query, as JSON and as text, and which plan it is."""
     from django.db import connection
+    from psycopg.sql import Literal
 
+    sql, params, server_bound = sent
+    with connection.cursor() as cursor:
+        if server_bound:
+            # As the server runs a prepared read: one plan for the statement, whatever the values.
+            number = iter(range(1, len(params or ()) + 1))
+            text = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(number)}", sql)
+            values = ", ".join(Literal(value).as_string(connection.connection) for value in params or ())
+            cursor.execute(f"PREPARE bench_explain AS {text}")
+            target = f"EXECUTE bench_explain({values})" if values else "EXECUTE bench_explain"
+        else:
+            target = query
+        try:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {target}")
+            plan = cursor.fetchone()[0]
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {target}")
+            text = "\n".join(row[0] for row in cursor.fetchall())
+            if server_bound:
+                cursor.execute(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'bench_explain'"
+                )
+                generic, custom = cursor.fetchone()
+        finally:
+            if server_bound:
+                cursor.execute("DEALLOCATE bench_explain")
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    kind = "custom"
+    if server_bound:
+        kind = "generic, prepared" if generic and not custom else "custom, prepared"
+    return plan[0], text, kind
+
+
+def explain(targets: dict, out_dir: Path) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     result = {}
     for name, target in targets.items():
         client = _client(target.get("officer"))
         for phase in ("cold", "warm"):
-            _, sql = _capture(client, target["path"])
+            sent = []
+            _, sql = _capture(client, target["path"], sent=sent)
             if phase == "cold" and not target.get("explain_cold"):
                 continue
             entries = []
@@ -157,21 +204,14 @@ def explain(targets: dict, out_dir: Path) -> dict:
                 if "django_session" in _tables(query):
                     continue
                 is_list = bool(re.search(r"\bLIMIT\b", query)) and "ORDER BY" in query
-                with connection.cursor() as cursor:
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {query}")
-                    plan = cursor.fetchone()[0]
-                    if isinstance(plan, str):
-                        plan = json.loads(plan)
-                    plan = plan[0]
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}")
-                    text = "\n".join(row[0] for row in cursor.fetchall())
-                entry = {"query": i, "list": is_list, **verdict(plan, is_list)}
+                plan, text, kind = _explained(query, sent[i])
+                entry = {"query": i, "list": is_list, "plan": kind, **verdict(plan, is_list)}
                 entries.append(entry)
                 label = f"{name}.{phase}.q{i}"
                 (out_dir / f"{label}.txt").write_text(
                     f"-- {name} ({target['path']}), {phase} request, query {i}"
-                    f"{' (list query)' if is_list else ''}\n-- verdict: {'OK' if entry['ok'] else entry['problems']}"
-                    f"\n{query}\n\n{text}\n"
+                    f"{' (list query)' if is_list else ''}\n-- plan: {kind}"
+                    f"\n-- verdict: {'OK' if entry['ok'] else entry['problems']}\n{query}\n\n{text}\n"
                 )
             result[f"{name}{'' if phase == 'warm' else ' (cold)'}"] = {"path": target["path"], "queries": entries}
     return result

@@ -769,7 +769,10 @@ def query_lines(results: dict) -> tuple[list[str], bool]:
 
 
 def explain_lines(results: dict) -> tuple[list[str], bool]:
-    lines = ["| size | page | query | list? | indexes | ms | verdict |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| size | page | query | list? | plan | indexes | ms | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     ok = True
     for size, res in results.items():
         for page, entry in res["inproc"]["off"].get("explain", {}).items():
@@ -777,7 +780,7 @@ def explain_lines(results: dict) -> tuple[list[str], bool]:
                 if q["list"]:
                     ok &= q["ok"]
                 lines.append(
-                    f"| {int(size):,} | {page} | q{q['query']} | {'yes' if q['list'] else 'no'} | "
+                    f"| {int(size):,} | {page} | q{q['query']} | {'yes' if q['list'] else 'no'} | {q['plan']} | "
                     f"{', '.join(q['indexes']) or '–'} | {q['execution_ms']:.2f} | "
                     f"{'OK' if q['ok'] else '**' + '; '.join(q['problems']) + '**'} |"
                 )

@@ -76,14 +76,57 @@ def test_it_refuses_the_wrong_number_of_values():
         read(1, 2)
 
 
-def test_postgresql_plans_a_read_once_per_connection(incidents):
-    """Django turns psycopg's prepared statements off unless OPTIONS asks (prepare_threshold); the settings ask."""
+def _prepared_statements(connection_) -> dict[str, tuple[int, int]]:
+    """{statement: (generic plans, custom plans)} of the connection's prepared statements."""
+    with connection_.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
+
+
+def test_postgresql_prepares_a_read_at_once_and_keeps_one_generic_plan(incidents):
+    """The settings: prepare_threshold=0 and plan_cache_mode=force_generic_plan (DATABASE_PREPARED_READS)."""
     require_postgresql()
     north, _, rows = incidents
     read = PreparedRead(Incident, _after, -1, NO_MOMENT, -2)
-    for row in rows[:6]:  # psycopg prepares a query the fifth time a connection runs it
+    for row in rows[:6]:
         read(north.pk, row.reported_at, row.pk)
+    plans = [counts for sql, counts in _prepared_statements(connection).items() if '"reported_at" <= $2' in sql]
+    assert plans == [(6, 0)]  # one statement, planned once, its plan used six times
+
+
+def test_constants_are_written_into_the_sql_so_the_one_plan_can_use_partial_indexes(incidents):
+    require_postgresql()
+    north, _, _ = incidents
+    read = PreparedRead(
+        Incident,
+        lambda pk: Incident.objects.filter(precinct_id=pk, status__in=["new", "investigating"]).values_list("pk"),
+        -1,
+    )
+    assert sorted(read(north.pk)) == sorted(Incident.objects.filter(precinct=north).values_list("pk"))
+    statement = next(sql for sql in _prepared_statements(connection) if "IN ('new', 'investigating')" in sql)
+    assert '"incidents_incident"."precinct_id" = $1' in statement
+
+
+@pytest.mark.parametrize("text", ["O'Brien's corner", "100% sure", "50%s off", "back\\slash", "$1 dollar"])
+def test_constants_with_quotes_and_percent_signs_read_exactly_the_rows_the_queryset_reads(incidents, text):
+    north, south, rows = incidents
+    Incident.objects.filter(pk=rows[1].pk).update(public_location=f"At {text} and more")
+
+    def build(precinct_id):
+        return Incident.objects.filter(precinct_id=precinct_id, public_location__icontains=text).values_list("pk")
+
+    read = PreparedRead(Incident, build, -1)
+    assert read(north.pk) == list(build(north.pk)) == [(rows[1].pk,)]
+    assert read(south.pk) == []
+
+
+def test_every_other_query_is_bound_on_the_client_and_planned_with_its_values(incidents):
+    """The generic-plan setting reaches prepared reads only: PostgreSQL sees no parameters anywhere else."""
+    require_postgresql()
+    north, _, _ = incidents
     with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [statement for (statement,) in cursor.fetchall()]
-    assert any('"incidents_incident"."reported_at" <= $2' in statement for statement in prepared), prepared
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+    for _ in range(6):
+        list(Incident.objects.filter(precinct=north, status="new", public_summary__contains="marker"))
+    assert not [sql for sql in _prepared_statements(connection) if '"public_summary"' in sql]

@@ -32,6 +32,7 @@ print(json.dumps({
     "SECRET_KEY": s.SECRET_KEY,
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "DATABASE": {k: s.DATABASES["default"][k] for k in ("ENGINE", "NAME", "HOST", "PORT")},
+    "DATABASE_OPTIONS": s.DATABASES["default"]["OPTIONS"],
     "CELERY_BROKER_URL": s.CELERY_BROKER_URL,
     "CELERY_TASK_ALWAYS_EAGER": s.CELERY_TASK_ALWAYS_EAGER,
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
@@ -68,6 +69,11 @@ BAD = [
     ("email-port", {"EMAIL_HOST": "smtp.example.org", "EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
     ("log-level", {"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
     ("api-rate", {"API_ANON_RATE": "lots"}, "API_ANON_RATE"),
+    (
+        "prepared-reads",
+        {"DATABASE_URL": "postgres://u:p@db:5432/blotter", "DATABASE_PREPARED_READS": "perhaps"},
+        "DATABASE_PREPARED_READS",
+    ),
 ]
 GOOD = {
     "production": {
@@ -83,6 +89,11 @@ GOOD = {
     },
     "demo": {"DEBUG": "1", "SECRET_KEY": None},
     "lower-case-log-level": {**PRODUCTION, "LOG_LEVEL": "debug"},
+    "no-prepared-reads": {
+        **PRODUCTION,
+        "DATABASE_URL": "postgres://blotter:secret@db.internal:5432/blotter",
+        "DATABASE_PREPARED_READS": "0",
+    },
 }
 KNOWN_BUGS: dict[str, str] = {}
 
@@ -147,6 +158,8 @@ def test_it_starts_with_good_production_values(started):
         "HOST": "db.internal",
         "PORT": 5432,
     }
+    # Prepared reads: prepared at once and planned once (tracker.prepared); everything else bound on the client.
+    assert values["DATABASE_OPTIONS"] == {"prepare_threshold": 0, "options": "-c plan_cache_mode=force_generic_plan"}
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/0"
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
     assert values["CACHE_BACKEND"] == "tracker.cache.RedisCache"
@@ -168,6 +181,11 @@ def test_it_starts_the_demo_with_no_configuration_at_all(started):
 
 def test_it_accepts_a_lower_case_log_level(started):
     loaded(started["lower-case-log-level"])
+
+
+def test_prepared_reads_can_be_turned_off_for_a_transaction_pooler(started):
+    """No prepared statements, no session option: what pgbouncer in transaction mode accepts."""
+    assert loaded(started["no-prepared-reads"])["DATABASE_OPTIONS"] == {}
 
 
 # --- .env.example documents every variable ------------------------------------------------

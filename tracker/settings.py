@@ -108,16 +108,20 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     _db["CONN_MAX_AGE"] = 0
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameter binding and prepared statements: psycopg prepares a
-    # query the fifth time a connection runs it (Django turns this off unless
-    # asked: prepare_threshold=None; 5 is psycopg's own default), so PostgreSQL
-    # parses the pages' queries once per connection, and plans them once where a
-    # generic plan is as good as a custom one (a precinct's timeline is still
-    # planned per request: its best plan depends on how big the precinct is).
-    # Needs session-level pooling if a pooler sits in between (pgbouncer:
-    # pool_mode = session, or max_prepared_statements); 0 turns both off.
-    _prepared = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
-    _db["OPTIONS"] = {"server_side_binding": _prepared, "prepare_threshold": 5 if _prepared else None}
+    # Prepared reads (tracker.prepared): the pages' few compiled reads are
+    # prepared on each connection the first time it runs them, and PostgreSQL
+    # keeps one generic plan for each (their constants are written into the SQL,
+    # so that plan still uses the partial indexes): parsed and planned once per
+    # connection instead of at every request. Every other query is bound on the
+    # client (Django's default) and planned with its values, so the setting
+    # applies to those reads only. Needs session-level pooling if a pooler sits
+    # in between (pgbouncer: pool_mode = session, and "options" accepted);
+    # 0 turns it off.
+    _db["OPTIONS"] = (
+        {"prepare_threshold": 0, "options": "-c plan_cache_mode=force_generic_plan"}
+        if env_bool("DATABASE_PREPARED_READS", True)
+        else {}
+    )
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…).")
 _db["CONN_HEALTH_CHECKS"] = True
