@@ -89,6 +89,10 @@ GOOD = {
     },
     "demo": {"DEBUG": "1", "SECRET_KEY": None},
     "lower-case-log-level": {**PRODUCTION, "LOG_LEVEL": "debug"},
+    "url-options": {
+        **PRODUCTION,
+        "DATABASE_URL": "postgres://blotter:secret@db.internal:5432/blotter?sslmode=require&options=-c%20work_mem%3D8MB",
+    },
     "no-prepared-reads": {
         **PRODUCTION,
         "DATABASE_URL": "postgres://blotter:secret@db.internal:5432/blotter",
@@ -181,6 +185,15 @@ def test_it_starts_the_demo_with_no_configuration_at_all(started):
 
 def test_it_accepts_a_lower_case_log_level(started):
     loaded(started["lower-case-log-level"])
+
+
+def test_options_in_the_database_url_are_kept(started):
+    """sslmode and the like come with the URL; prepared reads add theirs to the session options."""
+    assert loaded(started["url-options"])["DATABASE_OPTIONS"] == {
+        "sslmode": "require",
+        "prepare_threshold": 0,
+        "options": "-c work_mem=8MB -c plan_cache_mode=force_generic_plan",
+    }
 
 
 def test_prepared_reads_can_be_turned_off_for_a_transaction_pooler(started):

@@ -105,7 +105,11 @@ except ValueError as exc:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and IMMEDIATE transactions let the demo's web process and inline
     # tasks write without "database is locked" errors.
-    _db["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+    _db["OPTIONS"] = {
+        **_db.get("OPTIONS", {}),
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
     _db["CONN_MAX_AGE"] = 0
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Prepared reads (tracker.prepared): the pages' few compiled reads are
@@ -117,11 +121,11 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # applies to those reads only. Needs session-level pooling if a pooler sits
     # in between (pgbouncer: pool_mode = session, and "options" accepted);
     # 0 turns it off.
-    _db["OPTIONS"] = (
-        {"prepare_threshold": 0, "options": "-c plan_cache_mode=force_generic_plan"}
-        if env_bool("DATABASE_PREPARED_READS", True)
-        else {}
-    )
+    # Options given in DATABASE_URL (?sslmode=require, ?options=-c …) are kept.
+    _db["OPTIONS"] = dict(_db.get("OPTIONS", {}))
+    if env_bool("DATABASE_PREPARED_READS", True):
+        _session = f"{_db['OPTIONS'].get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
+        _db["OPTIONS"].update(prepare_threshold=0, options=_session)
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…).")
 _db["CONN_HEALTH_CHECKS"] = True
