@@ -155,12 +155,14 @@ def _explained(query: str, sent: tuple) -> tuple[dict, str, str]:
     from django.db import connection
     from psycopg.sql import Literal
 
+    from tracker.prepared import PLACEHOLDER
+
     sql, params, server_bound = sent
     with connection.cursor() as cursor:
         if server_bound:
             # As the server runs a prepared read: one plan for the statement, whatever the values.
             number = iter(range(1, len(params or ()) + 1))
-            text = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(number)}", sql)
+            text = PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(number)}", sql)
             values = ", ".join(Literal(value).as_string(connection.connection) for value in params or ())
             cursor.execute(f"PREPARE bench_explain AS {text}")
             target = f"EXECUTE bench_explain({values})" if values else "EXECUTE bench_explain"

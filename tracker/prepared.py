@@ -102,7 +102,7 @@ class PreparedRead:
 
 
 # A parameter's place in Django's SQL, or an escaped percent sign (which is not one).
-_PLACEHOLDER = re.compile(r"%%|%s")
+PLACEHOLDER = re.compile(r"%%|%s")
 
 
 def _with_constants_inline(connection, sql: str, params: tuple, positions: list[list[int]]):
@@ -124,7 +124,7 @@ def _with_constants_inline(connection, sql: str, params: tuple, positions: list[
         return Literal(params[seen]).as_string(connection.connection).replace("%", "%%")
 
     connection.ensure_connection()
-    sql = _PLACEHOLDER.sub(replace, sql)
+    sql = PLACEHOLDER.sub(replace, sql)
     if seen != len(params) - 1:
         raise ValueError(f"The SQL has {seen + 1} placeholders for {len(params)} parameters: {sql}")
     return sql, tuple(kept), [[renumbered[place] for place in places] for places in positions]
