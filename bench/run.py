@@ -423,6 +423,23 @@ def login(base: str, username: str, password: str) -> str:
 # --- wrk -------------------------------------------------------------------------------------
 
 
+def ensure_wrk() -> None:
+    """wrk, from Debian's package: installed here when it is missing and this run may install packages (root)."""
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("wrk is not installed: apt-get install wrk (Debian's package), then run again.")
+    say("wrk is not installed: installing Debian's package (apt-get install -y wrk).")
+    install = ["apt-get", "install", "-y", "-q", "wrk"]
+    quiet = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "stdout": subprocess.DEVNULL}
+    if subprocess.run(install, **quiet, check=False).returncode != 0:
+        # A fresh machine may not have read the package lists yet.
+        subprocess.run(["apt-get", "update", "-q"], **quiet, check=False)
+        subprocess.run(install, **quiet, check=False)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed and apt-get could not install it: apt-get install wrk, then run again.")
+
+
 def wrk(url: str, duration: float, headers: dict | None = None, meter: Meter | None = None) -> dict:
     cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "30s"]
     cmd += ["-s", str(BENCH / "latency.lua")]
@@ -966,8 +983,7 @@ def main(argv=None) -> None:
     env["PUBLIC_TOKEN_SECONDS"] = str(args.token_seconds)
     timings: dict = {}
 
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk (Debian's package).")
+    ensure_wrk()
     with redis_for_cache(args.cache_url) as args.cache_url:
         run_all(args, sizes, env, out, timings)
 

@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
+from markupsafe import Markup
 
 from incidents import selectors, services
 from incidents.forms import KEEP, FollowUpForm, IncidentFilterForm, IncidentForm
@@ -29,9 +31,9 @@ def incident_list(request):
     if request.GET:
         form = IncidentFilterForm(request.GET, precincts=list(precincts.items()), categories=categories)
         filters = form.cleaned_data if form.is_valid() else {}
-        fields = _filter_fields(form)
+        filter_form = _filter_form(_filter_fields(form), filtered=any(filters.values()))
     else:
-        filters, fields = {}, _blank_filter_fields(tuple(precincts.items()), categories)
+        filters, filter_form = {}, _blank_filter_form(tuple(precincts.items()), categories)
     page = selectors.incident_desk_list(user=request.user, filters=filters, cursor=request.GET.get("after"))
     query = request.GET.copy()
     query.pop("after", None)
@@ -44,7 +46,7 @@ def incident_list(request):
         {
             **context_processors.desk(request),
             "messages": get_messages(request),
-            "fields": fields,
+            "filter_form": filter_form,
             "rows": _desk_rows(page.items, categories=dict(categories), precincts=precincts),
             "page": page,
             "after": request.GET.get("after"),
@@ -71,14 +73,18 @@ class FilterField:
 
 
 @functools.lru_cache(maxsize=64)
-def _blank_filter_fields(
-    precincts: tuple[tuple[int, str], ...], categories: tuple[tuple[int, str], ...]
-) -> dict[str, FilterField]:
-    """The fields of the filter form before any filter is chosen, which depend only on the choices.
+def _blank_filter_form(precincts: tuple[tuple[int, str], ...], categories: tuple[tuple[int, str], ...]) -> Markup:
+    """The filter form before any filter is chosen, which depends only on the choices.
 
-    Most requests are for the plain list; they share this instead of building and rendering a form.
+    Most requests are for the plain list; they share this markup instead of building and rendering a form.
     """
-    return _filter_fields(IncidentFilterForm(None, precincts=list(precincts), categories=list(categories)))
+    form = IncidentFilterForm(None, precincts=list(precincts), categories=list(categories))
+    return _filter_form(_filter_fields(form), filtered=False)
+
+
+def _filter_form(fields: dict[str, "FilterField"], *, filtered: bool) -> Markup:
+    template = engines["jinja2"].env.get_template("desk/_filter_form.html")
+    return Markup(template.render(fields=fields, filtered=filtered))
 
 
 def _filter_fields(form) -> dict[str, FilterField]:

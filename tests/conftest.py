@@ -52,7 +52,7 @@ def password():
 
 
 def login(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="precincts.backends.StaffBackend")
     return client
 
 

@@ -234,7 +234,8 @@ CHANNEL_SECRETS_KEY = env_list("CHANNEL_SECRETS_KEY", [])
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out credentials before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the request's user read by a prepared read (precincts/backends.py).
+    "precincts.backends.StaffBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

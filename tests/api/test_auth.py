@@ -87,7 +87,7 @@ def test_it_refuses_an_unknown_token(anon):
 
 def test_it_accepts_a_desk_session_and_requires_csrf_on_writes(officer):
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(officer, backend="precincts.backends.StaffBackend")
     assert browser.get("/api/v1/incidents/").status_code == 200
 
     refused = browser.post("/api/v1/posts/check/", {"text": "Hello"}, content_type="application/json")

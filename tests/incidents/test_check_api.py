@@ -34,7 +34,7 @@ def check(client, payload, **headers):
 
 def session_client(user, **kwargs) -> Client:
     client = Client(**kwargs)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="precincts.backends.StaffBackend")
     return client
 
 

@@ -139,7 +139,7 @@ def test_it_clears_the_filters_only_when_there_are_some(officer_client):
 
 
 def test_it_offers_a_new_category_at_once(officer_client):
-    # The plain list's filter fields are kept between requests (incidents.views._blank_filter_fields).
+    # The plain list's filter fields are kept between requests (incidents.views._blank_filter_form).
     assert "Graffiti" not in officer_client.get(LIST).content.decode()
     CategoryFactory(name="Graffiti", slug="graffiti")
     assert ">Graffiti</option>" in officer_client.get(LIST).content.decode()

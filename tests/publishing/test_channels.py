@@ -192,7 +192,7 @@ def test_add_channel_explains_what_is_wrong(precinct_a, args, message):
 @pytest.fixture
 def admin_client(client, db):
     admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin, backend="precincts.backends.StaffBackend")
     return client
 
 
