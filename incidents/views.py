@@ -82,7 +82,7 @@ def _blank_filter_form(precincts: tuple[tuple[int, str], ...], categories: tuple
     return _filter_form(_filter_fields(form), filtered=False)
 
 
-def _filter_form(fields: dict[str, "FilterField"], *, filtered: bool) -> Markup:
+def _filter_form(fields: dict[str, FilterField], *, filtered: bool) -> Markup:
     template = engines["jinja2"].env.get_template("desk/_filter_form.html")
     # An autoescaping template's output: every value in it was escaped as it was written.
     return Markup(template.render(fields=fields, filtered=filtered))  # noqa: S704

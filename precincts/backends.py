@@ -31,5 +31,5 @@ class StaffBackend(ModelBackend):
         rows = _user_rows(pk)
         if not rows:
             return None
-        user = User.from_db(User.objects.db, _FIELDS, rows[0])
+        user = User.from_db(User._default_manager.db, _FIELDS, rows[0])
         return user if self.user_can_authenticate(user) else None
