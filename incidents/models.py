@@ -370,8 +370,9 @@ class Post(models.Model):
             ),
             # The publisher: approved posts whose time has come.
             models.Index(fields=["publish_at"], name="post_due", condition=Q(status="approved")),
-            # The desk's post list: a precinct's posts by status, newest first.
+            # The desk's post list: a precinct's posts by status, newest first; and of every status.
             models.Index(fields=["precinct", "status", "-created_at", "-id"], name="post_desk_list"),
+            models.Index(fields=["precinct", "-created_at", "-id"], name="post_desk_all"),
             # "My posts".
             models.Index(fields=["author", "-created_at", "-id"], name="post_by_author"),
         ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from incidents.models import OPEN_STATUSES, Category, FollowUp, Incident, Post, PostEvent, PostStatus
 from incidents.references import normalise_reference
 from precincts import access
-from tracker.keyset import Page, after, decode_cursor, page_of, paginate
+from tracker.keyset import Page, after, decode_cursor, newest_first, page_of, paginate
 from tracker.prepared import NO_MOMENT, PreparedRead
 
 User = get_user_model()
@@ -51,7 +51,7 @@ def incident_desk_list(*, user, filters: dict, cursor: str | None, page_size: in
         return page_of(read(*precinct_ids, *(position or ())), field="reported_at", size=page_size)
     if filters.get("precinct"):
         precinct_ids = [pid for pid in precinct_ids if pid == filters["precinct"]]
-    qs = Incident.objects.filter(precinct_id__in=precinct_ids)
+    qs = Incident.objects.all()
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("category"):
@@ -63,7 +63,7 @@ def incident_desk_list(*, user, filters: dict, cursor: str | None, page_size: in
     if query := (filters.get("q") or "").strip():
         qs = qs.filter(_search(query))
     rows = qs.values_list(*DESK_ROW_FIELDS, named=True)
-    return paginate(rows, field="reported_at", cursor=cursor, size=page_size)
+    return paginate(rows, field="reported_at", cursor=cursor, size=page_size, among=("precinct_id", precinct_ids))
 
 
 @functools.lru_cache(maxsize=32)
@@ -71,10 +71,10 @@ def _plain_desk_read(precincts: int, page_size: int, after_cursor: bool) -> Prep
     """The unfiltered desk list of a user with this many precincts, from the start or after a cursor."""
 
     def build(*values):
-        rows = Incident.objects.filter(precinct_id__in=values[:precincts])
+        rows = Incident.objects.values_list(*DESK_ROW_FIELDS, named=True)
         if after_cursor:
             rows = after(rows, field="reported_at", moment=values[precincts], pk=values[precincts + 1])
-        return rows.values_list(*DESK_ROW_FIELDS, named=True).order_by("-reported_at", "-pk")[: page_size + 1]
+        return newest_first(rows, field="reported_at", size=page_size + 1, among=("precinct_id", values[:precincts]))
 
     samples = [-1 - n for n in range(precincts)]  # distinct ids no precinct has
     return PreparedRead(Incident, build, *samples, *((NO_MOMENT, -1 - precincts) if after_cursor else ()))
@@ -154,14 +154,13 @@ def post_for_desk(*, user, post_id: int) -> Post:
 def post_desk_list(
     *, user, status: str | None, mine: bool, cursor: str | None, page_size: int = DESK_PAGE_SIZE
 ) -> Page:
-    qs = Post.objects.filter(precinct_id__in=access.precinct_ids_for(user)).select_related(
-        "precinct", "author", "incident"
-    )
+    qs = Post.objects.select_related("precinct", "author", "incident")
     if status:
         qs = qs.filter(status=status)
     if mine:
         qs = qs.filter(author=user)
-    return paginate(qs, field="created_at", cursor=cursor, size=page_size)
+    precincts = ("precinct_id", access.precinct_ids_for(user))
+    return paginate(qs, field="created_at", cursor=cursor, size=page_size, among=precincts)
 
 
 def last_seen_bodies(posts) -> dict[int, str]:

@@ -8,6 +8,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 # Ids are 64-bit (BigAutoField).
@@ -58,6 +59,26 @@ def after(queryset: QuerySet, *, field: str, moment: datetime, pk: int) -> Query
     )
 
 
+def newest_first(queryset: QuerySet, *, field: str, size: int, among: tuple[str, list] | None = None) -> QuerySet:
+    """The first `size` rows of `queryset` in the order (-field, -id); with `among=(name, values)`, of
+    the rows whose `name` is one of `values` (a user's precincts, say).
+
+    `name IN (…) ORDER BY field, id LIMIT n` cannot walk an index on (name, field, id) in order: the
+    database reads every row of every value and sorts them. With more than one value, and where the
+    database can order and limit each part of a UNION (PostgreSQL), this reads the first `size` rows of
+    each value in index order and merges those instead: at most `size` × values rows, however many each
+    value has. The rows must include `field` and the primary key (the merge orders by them).
+    """
+    order = (f"-{field}", "-pk")
+    if among is None:
+        return queryset.order_by(*order)[:size]
+    name, values = among
+    if len(values) < 2 or not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        return queryset.filter(**{f"{name}__in": values}).order_by(*order)[:size]
+    first, *rest = (queryset.filter(**{name: value}).order_by(*order)[:size] for value in values)
+    return first.union(*rest, all=True).order_by(*order)[:size]
+
+
 def page_of(rows: list, *, field: str, size: int) -> Page:
     """A page from up to `size + 1` rows read in order: the extra row says there is a next page."""
     items, more = rows[:size], len(rows) > size
@@ -65,11 +86,13 @@ def page_of(rows: list, *, field: str, size: int) -> Page:
     return Page(items=items, next_cursor=next_cursor)
 
 
-def paginate(queryset: QuerySet, *, field: str, cursor: str | None, size: int) -> Page:
-    """One page of `queryset` ordered newest first by `field`, then id."""
+def paginate(
+    queryset: QuerySet, *, field: str, cursor: str | None, size: int, among: tuple[str, list] | None = None
+) -> Page:
+    """One page of `queryset` ordered newest first by `field`, then id (`among`: see `newest_first`)."""
     position = decode_cursor(cursor)
     if position is not None:
         moment, pk = position
         queryset = after(queryset, field=field, moment=moment, pk=pk)
-    rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
+    rows = list(newest_first(queryset, field=field, size=size + 1, among=among))
     return page_of(rows, field=field, size=size)
