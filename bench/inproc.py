@@ -201,7 +201,8 @@ def explain(targets: dict, out_dir: Path) -> dict:
                 continue
             entries = []
             for i, query in enumerate(sql):
-                if not query.lstrip().upper().startswith("SELECT") or not _tables(query) & set(BIG_TABLES):
+                # A read of several parts merged (UNION ALL) starts with its first part's "(SELECT".
+                if not query.lstrip("( \n").upper().startswith("SELECT") or not _tables(query) & set(BIG_TABLES):
                     continue
                 if "django_session" in _tables(query):
                     continue

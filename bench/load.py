@@ -7,7 +7,8 @@
     python -m bench.load invalidation --busy midtown-north --base-url http://127.0.0.1:PORT
 
 `setup` adds precincts (with an officer and a supervisor each) until there are
-`--precincts`, and the shipped post templates. `incidents` calls
+`--precincts`, the shipped post templates, and a supervisor of three precincts
+(SEVERAL: the busiest and two more). `incidents` calls
 `seed_demo --incidents N --precinct SLUG` once per precinct: N = busy-count
 for the busiest precinct, others-count spread evenly over the others. `posts` gives closed incidents
 (resolved, referred, no action) that have no post yet a published resolution
@@ -28,6 +29,10 @@ import sys
 import time
 import urllib.request
 from datetime import timedelta
+
+# A supervisor of several precincts (the desk's lists for them merge one ordered read per precinct).
+SEVERAL = "supervisor-three-precincts"
+SEVERAL_PRECINCTS = ("midtown-north", "harbor", "riverside")
 
 
 def _django():
@@ -83,6 +88,16 @@ def setup(precinct_count: int, password: str) -> dict:
                     },
                 )
                 Membership.objects.get_or_create(user=user, precinct=precinct, defaults={"role": role})
+        # A supervisor of three precincts, the busiest among them: the desk's lists for staff of several.
+        several, _ = user_model.objects.get_or_create(
+            username=SEVERAL,
+            defaults={"first_name": "Supervisor", "last_name": "Of Three", "password": encoded},
+        )
+        for slug in SEVERAL_PRECINCTS:
+            precinct = Precinct.objects.get(slug=slug)
+            Membership.objects.get_or_create(
+                user=several, precinct=precinct, defaults={"role": Membership.Role.SUPERVISOR}
+            )
     return {
         "precincts": Precinct.objects.filter(is_active=True).count(),
         "precincts_created": created,
@@ -317,6 +332,8 @@ def info(busy: str) -> dict:
         "report_reference": report.incident.reference,
         "category": category["category__slug"] if category else None,
         "officer": f"officer-{busy}",
+        "supervisor": f"supervisor-{busy}",
+        "several": SEVERAL,
     }
 
 

@@ -648,6 +648,11 @@ def inproc_targets(info: dict) -> dict:
         "api_city": {"path": "/api/v1/public-posts/"},
         "desk": {"path": "/desk/", "officer": officer},
         "desk_status": {"path": "/desk/?status=new", "officer": officer},
+        "desk_posts": {"path": "/desk/posts/", "officer": info["supervisor"]},
+        # A supervisor of the busiest precinct and two more: one ordered read per precinct, merged.
+        "desk_several": {"path": "/desk/", "officer": info["several"]},
+        "desk_several_status": {"path": "/desk/?status=new", "officer": info["several"]},
+        "desk_posts_several": {"path": "/desk/posts/", "officer": info["several"]},
     }
     return {"queries": queries, "explain": explain}
 
