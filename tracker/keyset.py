@@ -5,6 +5,7 @@ rows strictly after it in the ordering `(-<time field>, -id)`.
 """
 
 import base64
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -73,10 +74,57 @@ def newest_first(queryset: QuerySet, *, field: str, size: int, among: tuple[str,
     if among is None:
         return queryset.order_by(*order)[:size]
     name, values = among
-    if len(values) < 2 or not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+    if not _can_merge(queryset, values):
         return queryset.filter(**{f"{name}__in": values}).order_by(*order)[:size]
-    first, *rest = (queryset.filter(**{name: value}).order_by(*order)[:size] for value in values)
-    return first.union(*rest, all=True).order_by(*order)[:size]
+    return _merge(queryset, name, values, order, 0, size)
+
+
+def _can_merge(queryset: QuerySet, values) -> bool:
+    return len(values) > 1 and connections[queryset.db].features.supports_slicing_ordering_in_compound
+
+
+def _merge(queryset: QuerySet, name: str, values, order, start: int, stop: int) -> QuerySet:
+    """Rows start to stop of `queryset` in `order`, from the first `stop` rows of each value of `name`."""
+    first, *rest = (queryset.filter(**{name: value}).order_by(*order)[:stop] for value in values)
+    return first.union(*rest, all=True).order_by(*order)[start:stop]
+
+
+def merged_slices(queryset: QuerySet, *, among: tuple[str, list]) -> QuerySet:
+    """`queryset`, whose ordered slices are read as in `newest_first`: one ordered, limited read per
+    value of `among` (name, values), merged. For a paginator that orders, filters and slices the
+    QuerySet itself (DRF's cursor pagination). The QuerySet keeps its own filters (its `name IN (…)`
+    scoping among them); each part adds `name = value`.
+    """
+    clone = queryset._chain()
+    clone.__class__ = _merged_class(type(queryset))
+    clone.merge_on = among
+    return clone
+
+
+class _MergedSlices:
+    """Mixed into a QuerySet's own class by `merged_slices`."""
+
+    plain_class: type
+    merge_on: tuple[str, list]
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.merge_on = self.merge_on
+        return clone
+
+    def __getitem__(self, k):
+        name, values = self.merge_on
+        order = self.query.order_by
+        if not isinstance(k, slice) or k.step or k.stop is None or not order or not _can_merge(self, values):
+            return super().__getitem__(k)
+        plain = self._chain()
+        plain.__class__ = self.plain_class
+        return _merge(plain, name, values, order, k.start or 0, k.stop)
+
+
+@functools.cache
+def _merged_class(plain: type) -> type:
+    return type(f"Merged{plain.__name__}", (_MergedSlices, plain), {"plain_class": plain})
 
 
 def page_of(rows: list, *, field: str, size: int) -> Page:

@@ -6,7 +6,9 @@ from rest_framework.permissions import AllowAny
 
 from incidents.api.permissions import IsPrecinctStaff
 from incidents.services import IncidentChanged, PostConflict, Refused
+from precincts import access
 from tracker.api import Conflict, Refusal
+from tracker.keyset import merged_slices
 
 
 def translate(exc: Exception, field_names: dict[str, str] | None = None) -> Exception:
@@ -35,6 +37,11 @@ class ApiView(GenericAPIView):
 
     def handle_exception(self, exc):
         return super().handle_exception(translate(exc, self.field_names))
+
+    def per_precinct(self, queryset):
+        """A list of the user's precincts whose pages read each precinct's rows in index order and
+        merge them (tracker.keyset.merged_slices), where `precinct_id IN (…)` would sort them all."""
+        return merged_slices(queryset, among=("precinct_id", access.precinct_ids_for(self.request.user)))
 
 
 class NotFoundView(ApiView):

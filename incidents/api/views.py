@@ -132,7 +132,7 @@ class IncidentListView(ApiView):
             incidents = incidents.filter(reported_at__lt=local_day_start(data["reported_to"] + timedelta(days=1)))
         if query := data.get("q", "").strip():
             incidents = incidents.filter(incident_search(query))
-        page = self.paginate_queryset(incidents)
+        page = self.paginate_queryset(self.per_precinct(incidents))
         return self.get_paginated_response(IncidentSerializer(page, many=True).data)
 
     @extend_schema(
@@ -286,7 +286,7 @@ class PostListView(ApiView):
             posts = posts.filter(incident__reference=normalise_reference(data["incident"]) or "")
         if data["mine"]:
             posts = posts.filter(author=request.user)
-        page = self.paginate_queryset(posts)
+        page = self.paginate_queryset(self.per_precinct(posts))
         return self.get_paginated_response(PostSerializer(page, many=True).data)
 
     @extend_schema(

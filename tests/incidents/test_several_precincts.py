@@ -16,6 +16,7 @@ from django.utils import timezone
 from incidents import selectors
 from incidents.models import Incident, Post, Status
 from precincts.models import Membership
+from tests.api.conftest import token_client
 from tests.factories import MembershipFactory, PrecinctFactory
 from tests.incidents.test_desk_views import many
 from tests.incidents.test_post_views import LIST as POST_LIST
@@ -146,3 +147,78 @@ def test_one_value_reads_without_a_union(three_precincts, interleaved, precinct_
     read = newest_first(Incident.objects.all(), field="reported_at", size=5, among=("precinct_id", [precinct_a.pk]))
     assert "UNION" not in str(read.query)
     assert [i.pk for i in read] == expected_order(Incident.objects.filter(precinct=precinct_a), "reported_at")[:5]
+
+
+# --- the staff API ------------------------------------------------------------------
+
+
+def api_walk(client, url, key) -> tuple[list, list]:
+    """Every row through the `next` links, then back through the `previous` links from the last page."""
+    pages, forward = [], []
+    while url:
+        body = client.get(url).json()
+        pages.append(body)
+        forward += [row[key] for row in body["results"]]
+        url = body["next"]
+    backward, url = [], pages[-1]["previous"]
+    while url:
+        body = client.get(url).json()
+        backward = [row[key] for row in body["results"]] + backward
+        url = body["previous"]
+    return forward, backward + [row[key] for row in pages[-1]["results"]]
+
+
+def test_the_api_pages_through_the_reports_of_every_precinct_forward_and_back(three_precincts, interleaved):
+    # Distinct report times: DRF's cursor keeps only the time as its position (ties are counted by an
+    # offset), and its `previous` links can skip rows that share a time across a page boundary,
+    # whatever the precincts (the `next` links are exact: see the test below).
+    start = timezone.now() - timedelta(minutes=10)
+    for step, pk in enumerate(Incident.objects.order_by("?").values_list("pk", flat=True)):
+        Incident.objects.filter(pk=pk).update(reported_at=start - timedelta(seconds=step))
+    client = token_client(three_precincts)
+    expected = list(Incident.objects.order_by("-reported_at", "-pk").values_list("reference", flat=True))
+
+    forward, backward = api_walk(client, "/api/v1/incidents/?page_size=7", "reference")
+
+    assert forward == expected
+    assert backward == expected
+
+
+def test_the_api_pages_forward_through_reports_that_share_a_time(three_precincts, interleaved):
+    client = token_client(three_precincts)
+    expected = list(Incident.objects.order_by("-reported_at", "-pk").values_list("reference", flat=True))
+
+    forward, _ = api_walk(client, "/api/v1/incidents/?page_size=7", "reference")
+
+    assert forward == expected
+
+
+def test_the_api_keeps_its_filters_and_its_scoping_when_merging(three_precincts, interleaved, precinct_b, outsider):
+    chosen = [row.pk for row in interleaved[1::3]]
+    Incident.objects.filter(pk__in=chosen).update(status=Status.INVESTIGATING)
+    client = token_client(three_precincts)
+
+    forward, _ = api_walk(client, "/api/v1/incidents/?page_size=5&status=investigating", "reference")
+    only_b, _ = api_walk(client, f"/api/v1/incidents/?page_size=5&precinct={precinct_b.slug}", "reference")
+    outsiders, _ = api_walk(token_client(outsider), "/api/v1/incidents/?page_size=5", "reference")
+
+    assert forward == list(
+        Incident.objects.filter(pk__in=chosen).order_by("-reported_at", "-pk").values_list("reference", flat=True)
+    )
+    assert only_b == list(
+        Incident.objects.filter(precinct=precinct_b)
+        .order_by("-reported_at", "-pk")
+        .values_list("reference", flat=True)
+    )
+    assert set(outsiders) == set(Incident.objects.filter(precinct=precinct_b).values_list("reference", flat=True))
+
+
+def test_the_api_reads_each_page_in_one_query_merged_where_the_database_can(three_precincts, interleaved):
+    client = token_client(three_precincts)
+    client.get("/api/v1/incidents/")
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/api/v1/incidents/?page_size=5")
+    lists = [q["sql"] for q in captured.captured_queries if "incidents_incident" in q["sql"] and "LIMIT" in q["sql"]]
+
+    assert len(lists) == 1
+    assert ("UNION ALL" in lists[0]) == connection.features.supports_slicing_ordering_in_compound
