@@ -109,18 +109,21 @@ def test_one_query_a_page_whatever_the_number_of_precincts(three_precincts, inte
     assert len(captured) == 2
 
 
-def test_the_post_list_of_a_supervisor_of_several_precincts_is_in_order(
-    supervisor, precinct_a, precinct_b, category, officer
-):
+@pytest.fixture
+def posts_of_two(supervisor, precinct_a, precinct_b, category, officer):
+    """Six posts, three in each of the supervisor's two precincts, alternating in time; two share a moment."""
     MembershipFactory(user=supervisor, precinct=precinct_b, role=Membership.Role.SUPERVISOR)
     other = MembershipFactory(precinct=precinct_b, role=Membership.Role.OFFICER).user
     posts = [closed_draft(officer, precinct_a, category) for _ in range(3)]
     posts += [closed_draft(other, precinct_b, category) for _ in range(3)]
     moment = timezone.now() - timedelta(minutes=1)
-    for index, post in enumerate(posts):  # alternate the precincts in time; two share a moment
+    for index, post in enumerate(posts):
         Post.objects.filter(pk=post.pk).update(created_at=moment - timedelta(seconds=(index % 3) * 10 + index // 3))
     Post.objects.filter(pk=posts[4].pk).update(created_at=moment)
+    return posts
 
+
+def test_the_post_list_of_a_supervisor_of_several_precincts_is_in_order(supervisor, posts_of_two):
     response = client_for(supervisor).get(POST_LIST)
 
     assert response.status_code == 200
@@ -222,3 +225,10 @@ def test_the_api_reads_each_page_in_one_query_merged_where_the_database_can(thre
 
     assert len(lists) == 1
     assert ("UNION ALL" in lists[0]) == connection.features.supports_slicing_ordering_in_compound
+
+
+def test_the_api_lists_the_posts_of_every_precinct_in_order(supervisor, posts_of_two):
+    forward, _ = api_walk(token_client(supervisor), "/api/v1/posts/?page_size=4", "id")
+
+    assert forward == expected_order(Post.objects.all(), "created_at")
+    assert len(forward) == 6
