@@ -292,8 +292,8 @@ class Post(models.Model):
     text: `approved_hash` is the SHA-256 of the body that was approved.
     """
 
-    # No index of its own: the desk's post list index (precinct, status, -created_at, -id) leads with
-    # it, and the public reads have their partial indexes; see Incident.precinct.
+    # No index of its own: the desk's post list indexes (precinct, [status,] -created_at, -id) lead
+    # with it, and the public reads have their partial indexes; see Incident.precinct.
     precinct = models.ForeignKey(Precinct, on_delete=models.PROTECT, related_name="posts", db_index=False)
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="posts")
     kind = models.CharField(max_length=20, choices=PostKind.choices, default=PostKind.RESOLUTION)
