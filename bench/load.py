@@ -295,6 +295,7 @@ def posts(per_incident: float, seed: int) -> dict:
 def info(busy: str) -> dict:
     from django.db.models import Count
 
+    from incidents.api.pagination import cursor_token
     from incidents.models import OPEN_STATUSES, PUBLIC_POST_STATUSES, FollowUp, Incident, Post
     from precincts.models import Precinct
     from tracker.keyset import encode_cursor
@@ -328,6 +329,7 @@ def info(busy: str) -> dict:
         "busy_posts": busy_posts,
         "other_precincts_incidents_min_max": [min(per_precinct[1:] or [0]), max(per_precinct[1:] or [0])],
         "deep_cursor": encode_cursor(middle.published_at, middle.pk),
+        "api_deep_cursor": cursor_token(middle.published_at, middle.pk),
         "deep_offset": busy_posts // 2,
         "report_reference": report.incident.reference,
         "category": category["category__slug"] if category else None,

@@ -645,6 +645,7 @@ def inproc_targets(info: dict) -> dict:
         "home_city": {"path": "/"},
         "feed_city": {"path": "/feed.atom"},
         "api": {"path": pages["api"]},
+        "api_deep": {"path": f"{pages['api']}?cursor={urllib.parse.quote(info['api_deep_cursor'])}"},
         "api_city": {"path": "/api/v1/public-posts/"},
         "desk": {"path": "/desk/", "officer": officer},
         "desk_status": {"path": "/desk/?status=new", "officer": officer},

@@ -53,10 +53,16 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 def after(queryset: QuerySet, *, field: str, moment: datetime, pk: int) -> QuerySet:
     """The rows of `queryset` that come after (moment, pk) in the ordering (-field, -id)."""
-    # The plain `<=` bound lets the database start its index scan at the
-    # cursor; the OR alone would make it walk the index from the top.
-    return queryset.filter(**{f"{field}__lte": moment}).filter(
-        Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk})
+    return seek(queryset, field=field, value=moment, pk=pk, below=True)
+
+
+def seek(queryset: QuerySet, *, field: str, value, pk: int, below: bool) -> QuerySet:
+    """The rows of `queryset` whose key (field, id) is below (value, pk), or above it."""
+    strict, bound = ("lt", "lte") if below else ("gt", "gte")
+    # The plain bound lets the database start its index scan at the key;
+    # the OR alone would make it walk the index from the top.
+    return queryset.filter(**{f"{field}__{bound}": value}).filter(
+        Q(**{f"{field}__{strict}": value}) | Q(**{field: value, f"pk__{strict}": pk})
     )
 
 

@@ -25,6 +25,7 @@ from incidents.api.public_serializers import (
     public_post_list_data,
 )
 from incidents.models import Category, Post
+from tracker import keyset
 from tracker.prepared import NO_MOMENT, PreparedRead
 
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The precinct's slug.")
@@ -78,47 +79,43 @@ def _public_post_rows():
     return public.public_posts().values(*PUBLIC_POST_VALUES)
 
 
-_PUBLISHED_AT = Post._meta.get_field("published_at")
-
-
 @dataclass(frozen=True)
 class PublicPostPages:
     """The public posts a list pages through, read with compiled queries (`tracker.prepared`).
 
-    It offers what DRF's `CursorPagination.paginate_queryset` asks of a QuerySet, and nothing else:
-    `order_by(*ordering)`, `filter()` on the ordering's first field, and one slice, which runs the
-    read. Each shape of page (its filters, order, offset and size) is compiled once per connection;
-    the values (precinct, category, position) change per request. Rows are dicts of PUBLIC_POST_VALUES.
+    It offers what `KeysetCursor.paginate_queryset` asks of a QuerySet, and nothing else:
+    `order_by(*ordering)`, `seek()` past a cursor's key (published_at, id), and one slice, which runs
+    the read. Each shape of page (its filters, order, direction and size) is compiled once per
+    connection; the values (precinct, category, key) change per request. Rows are dicts of
+    PUBLIC_POST_VALUES.
     """
 
     precinct_id: int | None = None
     category_id: int | None = None
     ordering: tuple[str, ...] = ()
-    position: tuple[str, datetime] | None = None  # ("lt" or "gt", published_at)
+    key: tuple[datetime, int] | None = None  # (published_at, id) to read past
+    below: bool = True  # rows below the key, or above it
 
     def order_by(self, *ordering):
         return replace(self, ordering=ordering)
 
-    def filter(self, **lookup):
-        ((name, value),) = lookup.items()
-        field, _, operator = name.partition("__")
-        if field != "published_at" or operator not in ("lt", "gt"):
-            raise ValueError(f"Only published_at__lt or __gt, not {name}")
-        # As the ORM would take the cursor's text (a malformed date fails the same way).
-        return replace(self, position=(operator, _PUBLISHED_AT.get_prep_value(value)))
+    def seek(self, moment: datetime, pk: int, *, below: bool):
+        return replace(self, key=(moment, pk), below=below)
 
     def __getitem__(self, page: slice) -> list[dict]:
         offset, limit = page.start or 0, page.stop - (page.start or 0)
         shape = (self.precinct_id is not None, self.category_id is not None, self.ordering)
-        read = _post_page_read(*shape, self.position[0] if self.position else None, offset, limit)
+        read = _post_page_read(*shape, self.below if self.key else None, offset, limit)
         values = [v for v in (self.precinct_id, self.category_id) if v is not None]
-        if self.position:
-            values.append(self.position[1])
+        if self.key:
+            values += self.key
         return [dict(zip(PUBLIC_POST_VALUES, row, strict=True)) for row in read(*values)]
 
 
 @functools.lru_cache(maxsize=256)
-def _post_page_read(by_precinct, by_category, ordering, operator, offset, limit) -> PreparedRead:
+def _post_page_read(by_precinct, by_category, ordering, below, offset, limit) -> PreparedRead:
+    """`below`: None for no key, else whether the rows are below it or above it."""
+
     def build(*values):
         values = iter(values)
         rows = _public_post_rows()
@@ -126,11 +123,12 @@ def _post_page_read(by_precinct, by_category, ordering, operator, offset, limit)
             rows = rows.filter(precinct_id=next(values))
         if by_category:
             rows = rows.filter(category_id=next(values))
-        if operator:
-            rows = rows.filter(**{f"published_at__{operator}": next(values)})
+        if below is not None:
+            rows = keyset.seek(rows, field="published_at", value=next(values), pk=next(values), below=below)
         return rows.order_by(*ordering).values_list(*PUBLIC_POST_VALUES)[offset : offset + limit]
 
-    wanted = ((-1, by_precinct), (-2, by_category), (NO_MOMENT, operator is not None))
+    keyed = below is not None
+    wanted = ((-1, by_precinct), (-2, by_category), (NO_MOMENT, keyed), (-3, keyed))
     return PreparedRead(Post, build, *(sample for sample, used in wanted if used))
 
 
