@@ -152,6 +152,8 @@ class NameCursor(KeysetCursor):
     ordering = ("name", "id")
 
     def parse_value(self, text: str):
+        if "\x00" in text or len(text) > 1000:  # no name has them (and PostgreSQL takes no NUL in text)
+            raise ValueError(text[:20])
         return text
 
 

@@ -96,6 +96,12 @@ def test_precincts_that_share_a_name_are_each_listed_once(anon):
     assert forward == backward == ["airport", *(f"harbor-{n}" for n in range(5))]
 
 
+@pytest.mark.parametrize("name", ["Harbor\x00", "H" * 1001])
+def test_a_name_cursor_no_precinct_could_have_made_is_a_404(anon, name):
+    assert_error(anon.get("/api/v1/precincts/", {"cursor": cursor(p=f"5|{name}")}), 404)
+    assert_error(anon.get("/api/v1/categories/", {"cursor": cursor(p=f"5|{name}")}), 404)
+
+
 def cursor(**tokens) -> str:
     return b64encode(urlencode(tokens).encode()).decode()
 
