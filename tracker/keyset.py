@@ -38,17 +38,26 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment, pk = raw.split("|")
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            return None
-        # Times at the very edge of the calendar cannot be converted to UTC.
-        parsed = parsed.astimezone(UTC)
-        pk = int(pk)
-        if not 0 < pk <= MAX_ID:
-            return None  # no row has it (and the database could not compare it)
-        return parsed, pk
+        return parse_moment(moment), parse_pk(pk)
     except (ValueError, UnicodeDecodeError, OverflowError):
         return None
+
+
+def parse_moment(text: str) -> datetime:
+    """A cursor's time, in UTC; ValueError or OverflowError for one without an offset or out of range."""
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        raise ValueError(f"A time without an offset: {text[:40]}")
+    # Times at the very edge of the calendar cannot be converted to UTC (OverflowError).
+    return parsed.astimezone(UTC)
+
+
+def parse_pk(text: str) -> int:
+    """A cursor's id; ValueError for one no row can have (the database could not compare it)."""
+    pk = int(text)
+    if not 0 < pk <= MAX_ID:
+        raise ValueError(f"No row has the id {text[:40]}")
+    return pk
 
 
 def after(queryset: QuerySet, *, field: str, moment: datetime, pk: int) -> QuerySet:

@@ -11,7 +11,7 @@ and previous, starts exactly where the page it came from ended.
 """
 
 from base64 import b64decode, b64encode
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib import parse
 
 from rest_framework.exceptions import NotFound
@@ -103,19 +103,13 @@ class KeysetCursor(Cursor):
             tokens = parse.parse_qs(b64decode(encoded.encode("ascii"), validate=True).decode("ascii"))
             reverse = tokens.get("r", ["0"])[0] == "1"
             pk, text = tokens["p"][0].split("|", 1)
-            pk = int(pk)
-            if not 0 < pk <= keyset.MAX_ID:
-                raise ValueError(pk)
-            return Position(offset=0, reverse=reverse, position=(self.parse_value(text), pk))
+            return Position(offset=0, reverse=reverse, position=(self.parse_value(text), keyset.parse_pk(pk)))
         except (KeyError, TypeError, ValueError, UnicodeError, OverflowError):
             raise NotFound(self.invalid_cursor_message) from None
 
     def parse_value(self, text: str):
         """The ordering field's value as the cursor holds it: here a time with its offset."""
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            raise ValueError(text)
-        return moment.astimezone(UTC)
+        return keyset.parse_moment(text)
 
 
 def cursor_token(value, pk: int, *, reverse: bool = False) -> str:
